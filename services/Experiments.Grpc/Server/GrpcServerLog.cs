@@ -16,6 +16,6 @@ internal static partial class GrpcServerLog
     [LoggerMessage(EventId = 1004, Level = LogLevel.Debug, Message = "Refused a request to {Path} with content type {ContentType}")]
     public static partial void UnsupportedContentType(ILogger logger, string path, string? contentType);
 
-    [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Mapped gRPC service {Service} with {MethodCount} methods")]
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Debug, Message = "Mapped gRPC service {Service} with {MethodCount} methods")]
     public static partial void ServiceMapped(ILogger logger, string service, int methodCount);
 }

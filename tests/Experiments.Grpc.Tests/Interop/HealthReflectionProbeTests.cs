@@ -1,3 +1,5 @@
+using Experiments.Tests.Shared;
+
 namespace Experiments.Grpc.Tests.Interop;
 
 /// <summary>

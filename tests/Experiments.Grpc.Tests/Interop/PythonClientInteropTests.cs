@@ -1,3 +1,5 @@
+using Experiments.Tests.Shared;
+
 namespace Experiments.Grpc.Tests.Interop;
 
 /// <summary>grpcio's Python client, a real peer, runs the interop cases against our server on a loopback socket.</summary>

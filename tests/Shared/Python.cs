@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Experiments.Grpc.Tests.Interop;
+namespace Experiments.Tests.Shared;
 
 /// <summary>Runs the Python gRPC peer scripts with Debian's interpreter (python3-grpcio, python3-grpc-tools).</summary>
 internal static class Python
