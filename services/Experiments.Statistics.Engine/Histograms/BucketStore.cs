@@ -4,20 +4,22 @@ namespace Experiments.Statistics.Engine.Histograms;
 
 /// <summary>
 /// Bucket counts of one histogram, addressed by slot = bucket index + 1 (0 = zero bucket, last = overflow).
-/// Starts sparse (sorted slots and counts, up to <see cref="MaxSparseBuckets"/> distinct buckets) because most
-/// per-unit histograms see few distinct latencies; then switches to a dense window that grows towards the
-/// fixed range. Memory is bounded either way: at most <see cref="SlotCount"/> counters.
+/// Starts sparse (sorted entries packing slot and count in one word, up to <see cref="MaxSparseBuckets"/> distinct
+/// buckets) because most per-unit histograms see few distinct latencies; then switches to a dense window that
+/// grows towards the fixed range. Memory is bounded either way: at most <see cref="SlotCount"/> counters.
+/// One array per histogram in either form keeps an update of a random unit's histogram to two cache misses.
 /// </summary>
 internal struct BucketStore
 {
     public const int SlotCount = LogBucketMapping.BucketCount + 2;
     public const int MaxSparseBuckets = 32;
     private const int MinDenseGrowth = 16;
+    private const int CountBits = 53; // slot < 2^11 above, count < 2^53 below
+    private const ulong CountMask = (1UL << CountBits) - 1;
 
     private long[]? _dense;
     private int _denseStart;
-    private int[]? _sparseSlots;
-    private long[]? _sparseCounts;
+    private ulong[]? _sparse; // (slot << 53) | count, sorted by slot
     private int _sparseLength;
 
     public static BucketStore CreateFullRange() => new() { _dense = new long[SlotCount] };
@@ -25,7 +27,7 @@ internal struct BucketStore
     public readonly bool IsDense => _dense is not null;
 
     /// <summary>Counters currently allocated (for memory accounting).</summary>
-    public readonly int AllocatedCounters => _dense?.Length ?? _sparseCounts?.Length ?? 0;
+    public readonly int AllocatedCounters => _dense?.Length ?? _sparse?.Length ?? 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(int slot, long count)
@@ -49,12 +51,8 @@ internal struct BucketStore
             var position = (uint)(slot - _denseStart);
             return position < (uint)dense.Length ? dense[position] : 0;
         }
-        if (_sparseSlots is null)
-        {
-            return 0;
-        }
-        var found = Array.BinarySearch(_sparseSlots, 0, _sparseLength, slot);
-        return found >= 0 ? _sparseCounts![found] : 0;
+        var found = FindSparse(slot);
+        return found >= 0 ? (long)(_sparse![found] & CountMask) : 0;
     }
 
     /// <summary>Non-empty buckets in increasing slot order.</summary>
@@ -97,8 +95,7 @@ internal struct BucketStore
     {
         var copy = this;
         copy._dense = (long[]?)_dense?.Clone();
-        copy._sparseSlots = (int[]?)_sparseSlots?.Clone();
-        copy._sparseCounts = (long[]?)_sparseCounts?.Clone();
+        copy._sparse = (ulong[]?)_sparse?.Clone();
         return copy;
     }
 
@@ -110,31 +107,56 @@ internal struct BucketStore
             _dense[slot - _denseStart] += count;
             return;
         }
-        _sparseSlots ??= new int[4];
-        _sparseCounts ??= new long[4];
-        var found = Array.BinarySearch(_sparseSlots, 0, _sparseLength, slot);
+        _sparse ??= new ulong[4];
+        var found = FindSparse(slot);
         if (found >= 0)
         {
-            _sparseCounts[found] += count;
-            return;
-        }
-        if (_sparseLength == _sparseSlots.Length)
-        {
-            if (_sparseLength >= MaxSparseBuckets)
+            var total = (_sparse[found] & CountMask) + (ulong)count;
+            if (total <= CountMask)
             {
-                EnsureDenseCovers(slot, slot);
-                _dense![slot - _denseStart] += count;
+                _sparse[found] = (ulong)slot << CountBits | total;
                 return;
             }
-            Array.Resize(ref _sparseSlots, _sparseLength * 2);
-            Array.Resize(ref _sparseCounts, _sparseLength * 2);
         }
-        var insertAt = ~found;
-        Array.Copy(_sparseSlots, insertAt, _sparseSlots, insertAt + 1, _sparseLength - insertAt);
-        Array.Copy(_sparseCounts, insertAt, _sparseCounts, insertAt + 1, _sparseLength - insertAt);
-        _sparseSlots[insertAt] = slot;
-        _sparseCounts[insertAt] = count;
-        _sparseLength++;
+        else if (_sparseLength < MaxSparseBuckets && (ulong)count <= CountMask)
+        {
+            if (_sparseLength == _sparse.Length)
+            {
+                Array.Resize(ref _sparse, _sparseLength * 2);
+            }
+            var insertAt = ~found;
+            Array.Copy(_sparse, insertAt, _sparse, insertAt + 1, _sparseLength - insertAt);
+            _sparse[insertAt] = (ulong)slot << CountBits | (ulong)count;
+            _sparseLength++;
+            return;
+        }
+        // Too many distinct buckets, or a count too large to pack.
+        EnsureDenseCovers(slot, slot);
+        _dense![slot - _denseStart] += count;
+    }
+
+    /// <summary>Index of the sparse entry for a slot, or the bitwise complement of where it would go.</summary>
+    private readonly int FindSparse(int slot)
+    {
+        int low = 0, high = _sparseLength - 1;
+        while (low <= high)
+        {
+            var middle = (low + high) >>> 1;
+            var found = (int)(_sparse![middle] >> CountBits);
+            if (found == slot)
+            {
+                return middle;
+            }
+            if (found < slot)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+        return ~low;
     }
 
     /// <summary>Switches to (or widens) the dense window so it covers [lowest, highest], keeping all counts.</summary>
@@ -152,8 +174,8 @@ internal struct BucketStore
         }
         else if (_sparseLength > 0)
         {
-            start = _sparseSlots![0];
-            end = _sparseSlots[_sparseLength - 1] + 1;
+            start = (int)(_sparse![0] >> CountBits);
+            end = (int)(_sparse[_sparseLength - 1] >> CountBits) + 1;
         }
         else
         {
@@ -183,10 +205,10 @@ internal struct BucketStore
         {
             for (var i = 0; i < _sparseLength; i++)
             {
-                window[_sparseSlots![i] - start] = _sparseCounts![i];
+                var entry = _sparse![i];
+                window[(int)(entry >> CountBits) - start] = (long)(entry & CountMask);
             }
-            _sparseSlots = null;
-            _sparseCounts = null;
+            _sparse = null;
             _sparseLength = 0;
         }
         _dense = window;
@@ -198,8 +220,7 @@ internal struct BucketStore
     {
         private readonly long[]? _dense;
         private readonly int _denseStart;
-        private readonly int[]? _sparseSlots;
-        private readonly long[]? _sparseCounts;
+        private readonly ulong[]? _sparse;
         private readonly int _length;
         private int _position;
 
@@ -207,8 +228,7 @@ internal struct BucketStore
         {
             _dense = store._dense;
             _denseStart = store._denseStart;
-            _sparseSlots = store._sparseSlots;
-            _sparseCounts = store._sparseCounts;
+            _sparse = store._sparse;
             _length = store._dense?.Length ?? store._sparseLength;
             _position = -1;
         }
@@ -232,7 +252,8 @@ internal struct BucketStore
                 }
                 else
                 {
-                    Current = (_sparseSlots![_position], _sparseCounts![_position]);
+                    var entry = _sparse![_position];
+                    Current = ((int)(entry >> CountBits), (long)(entry & CountMask));
                     return true;
                 }
             }

@@ -13,7 +13,7 @@ namespace Experiments.Statistics.Engine.Histograms;
 /// <para>
 /// Range: 0.977 µs to 69.9 min in 1,120 buckets (see <see cref="LogBucketMapping"/>); smaller values (and zero)
 /// are counted in a zero bucket, larger ones in an overflow bucket. Memory is bounded: a histogram starts sparse
-/// (up to 32 distinct buckets, 12 bytes each) and then keeps a dense window of 8-byte counters that never exceeds
+/// (up to 32 distinct buckets, 8 bytes each) and then keeps a dense window of 8-byte counters that never exceeds
 /// 1,122 counters (≈9 KB).
 /// </para>
 /// <para>
@@ -57,7 +57,7 @@ public sealed class LogHistogram
     /// <summary>Values at or above <see cref="LogBucketMapping.MaxTrackable"/>; quantiles that fall there are lower bounds.</summary>
     public long OverflowCount => _store.Get(BucketStore.SlotCount - 1);
 
-    /// <summary>Counters currently allocated, 8 bytes each plus 4 per sparse bucket (for memory accounting).</summary>
+    /// <summary>Counters currently allocated, 8 bytes each (for memory accounting).</summary>
     public int AllocatedCounters => _store.AllocatedCounters;
 
     /// <summary>Adds one latency.</summary>

@@ -30,7 +30,7 @@ public sealed class LogHistogramAccuracyTests
 
     [Theory]
     [MemberData(nameof(Distributions))]
-    public void Interpolated_quantiles_used_by_the_tests_are_within_one_percent_of_numpy(string distribution)
+    public void Interpolated_quantiles_used_for_inference_are_within_one_percent_of_numpy(string distribution)
     {
         // Within-bucket interpolation has no worst-case guarantee below the bucket width (2%), but on smooth data
         // it is far more accurate than a representative; the inference relies on it being within 1%.

@@ -73,6 +73,22 @@ public sealed class LogHistogramMergeTests
         AssertSame(repeated, once);
     }
 
+    [Fact]
+    public void Counts_too_large_for_a_sparse_entry_are_kept_exactly()
+    {
+        // Sparse entries pack the count in 53 bits; larger counts move the histogram to dense counters.
+        var histogram = new LogHistogram();
+        histogram.Add(5, (1L << 53) - 1);
+        histogram.Add(7, 2);
+        histogram.Add(5, 3);
+
+        var buckets = histogram.GetBuckets();
+        Assert.Equal((1L << 53) + 2, buckets[0].Count);
+        Assert.Equal(2, buckets[1].Count);
+        Assert.Equal((1L << 53) + 4, histogram.Count);
+        AssertSame(histogram, LogHistogram.FromBytes(histogram.ToBytes()));
+    }
+
     internal static void AssertSame(LogHistogram expected, LogHistogram actual)
     {
         Assert.Equal(expected.Count, actual.Count);
