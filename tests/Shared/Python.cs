@@ -48,6 +48,7 @@ internal static class Python
     {
         var start = new ProcessStartInfo(Interpreter)
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

@@ -10,11 +10,29 @@ namespace Experiments.Tests.Shared;
 public sealed partial class ServiceProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly List<string> _output;
 
-    private ServiceProcess(Process process, string address)
+    private ServiceProcess(Process process, string address, List<string> output)
     {
         _process = process;
         Address = address;
+        _output = output;
+    }
+
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>What the process has written so far (stdout and stderr, by line), for test diagnostics.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join('\n', _output);
+            }
+        }
     }
 
     public string Address { get; }
@@ -68,7 +86,17 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             $"{assemblyName} exited with {process.ExitCode} before listening: {string.Join('\n', output)}"));
 
         var address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        return new ServiceProcess(process, address);
+        return new ServiceProcess(process, address, output);
+    }
+
+    /// <summary>Kills the process at once (SIGKILL on Unix: no shutdown code runs) and waits until it is gone.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
     }
 
     public async ValueTask DisposeAsync()

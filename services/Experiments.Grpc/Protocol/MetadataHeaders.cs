@@ -32,7 +32,7 @@ internal static class MetadataHeaders
             }
             foreach (var value in values)
             {
-                AddValue(metadata, name, value);
+                AddValue(metadata, name, value, skipInvalidBase64: true);
             }
         }
         return metadata;
@@ -44,29 +44,70 @@ internal static class MetadataHeaders
         {
             if (value is not null)
             {
-                AddValue(metadata, name, value);
+                AddValue(metadata, name, value, skipInvalidBase64: false);
             }
         }
     }
 
-    private static void AddValue(Metadata metadata, string name, string value)
+    /// <param name="skipInvalidBase64">
+    /// The client skips a <c>-bin</c> value that is not base64 (a call's status must not be lost to a bad
+    /// header); the server refuses such a request with INVALID_ARGUMENT.
+    /// </param>
+    private static void AddValue(Metadata metadata, string name, string value, bool skipInvalidBase64)
     {
+        // HTTP allows header names and values that metadata does not (a proxy may add them): skip those
+        // rather than fail the call.
+        if (!IsMetadataKey(name))
+        {
+            return;
+        }
         if (name.EndsWith(Metadata.BinaryHeaderSuffix, StringComparison.OrdinalIgnoreCase))
         {
             // Several binary values of one key may arrive joined by commas.
             foreach (var part in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                metadata.Add(name, DecodeBase64(part));
+                if (!skipInvalidBase64)
+                {
+                    metadata.Add(name, DecodeBase64(part));
+                }
+                else if (TryDecodeBase64(part) is { } bytes)
+                {
+                    metadata.Add(name, bytes);
+                }
             }
             if (value.Length == 0)
             {
                 metadata.Add(name, []);
             }
         }
-        else
+        else if (IsPrintableAscii(value))
         {
             metadata.Add(name, value);
         }
+    }
+
+    private static bool IsMetadataKey(string name)
+    {
+        foreach (var c in name)
+        {
+            if (!(c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '-' or '_' or '.'))
+            {
+                return false;
+            }
+        }
+        return name.Length > 0;
+    }
+
+    private static bool IsPrintableAscii(string value)
+    {
+        foreach (var c in value)
+        {
+            if (c is < (char)0x20 or > (char)0x7E)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static string ToHeaderValue(Metadata.Entry entry) =>
@@ -76,7 +117,11 @@ internal static class MetadataHeaders
     public static string EncodeBase64(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=');
 
     /// <summary>Accepts padded and unpadded base64, as the protocol requires.</summary>
-    public static byte[] DecodeBase64(string value)
+    public static byte[] DecodeBase64(string value) =>
+        TryDecodeBase64(value) ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "A -bin metadata value is not valid base64."));
+
+    /// <summary>Decodes padded or unpadded base64; null when the value is not base64.</summary>
+    public static byte[]? TryDecodeBase64(string value)
     {
         var padding = (4 - value.Length % 4) % 4;
         try
@@ -85,7 +130,7 @@ internal static class MetadataHeaders
         }
         catch (FormatException)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "A -bin metadata value is not valid base64."));
+            return null;
         }
     }
 }

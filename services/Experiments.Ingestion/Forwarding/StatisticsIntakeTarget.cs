@@ -1,0 +1,101 @@
+using Experiments.Contracts.V1;
+using Experiments.Grpc;
+using Microsoft.Extensions.Options;
+
+namespace Experiments.Ingestion.Forwarding;
+
+/// <summary>Local mode: StatisticsIntake.Forward, one bidirectional stream per session, over one channel.</summary>
+internal sealed class StatisticsIntakeTarget : IForwardTarget, IDisposable
+{
+    private static readonly Method<ForwardRequest, ForwardResponse> Forward = Method<ForwardRequest, ForwardResponse>.FromDescriptor(
+        StatisticsIntakeReflection.Descriptor.Services[0].FindMethodByName("Forward"));
+
+    private readonly ForwardingOptions _options;
+    private readonly GrpcChannel _channel;
+
+    public StatisticsIntakeTarget(IOptions<ForwardingOptions> options)
+    {
+        _options = options.Value;
+        _channel = GrpcChannel.ForAddress(_options.StatisticsAddress, new GrpcChannelOptions { MaxReceiveMessageSize = null });
+    }
+
+    public string Name => "statistics " + _options.StatisticsAddress;
+
+    public IForwardSession CreateSession(string logId, int partitionCount, Action<int, long> confirmed) =>
+        new Session(this, logId, partitionCount, confirmed);
+
+    public void Dispose() => _channel.Dispose();
+
+    private sealed class Session(StatisticsIntakeTarget target, string logId, int partitionCount, Action<int, long> confirmed) : IForwardSession
+    {
+        private readonly CancellationTokenSource _cancel = new();
+        private readonly TaskCompletionSource _probed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly long?[] _probeAnswers = new long?[partitionCount];
+        private AsyncDuplexStreamingCall<ForwardRequest, ForwardResponse>? _call;
+        private int _answered;
+
+        public Task Completion { get; private set; } = Task.CompletedTask;
+
+        public async Task<long> OpenAsync(CancellationToken cancellationToken)
+        {
+            var headers = new Metadata();
+            if (!string.IsNullOrEmpty(target._options.ApiKey))
+            {
+                headers.Add("authorization", "Bearer " + target._options.ApiKey);
+            }
+            _call = target._channel.CreateCallInvoker().AsyncDuplexStreamingCall(Forward, new CallOptions(headers, cancellationToken: _cancel.Token));
+            Completion = ReadConfirmationsAsync(_call);
+            // A request without events is a probe: the answer says where this (log, partition) stands.
+            for (var p = 0; p < partitionCount; p++)
+            {
+                await _call.RequestStream.WriteAsync(new ForwardRequest { LogId = logId, Partition = p, PartitionCount = partitionCount }).ConfigureAwait(false);
+            }
+            var answered = await Task.WhenAny(_probed.Task, Completion).WaitAsync(target._options.ProbeTimeout, cancellationToken).ConfigureAwait(false);
+            await answered.ConfigureAwait(false);
+            return _probeAnswers.Min(a => a ?? 0);
+        }
+
+        public Task SendAsync(int partition, IReadOnlyList<LoggedEvent> events, CancellationToken cancellationToken)
+        {
+            var request = new ForwardRequest { LogId = logId, Partition = partition, PartitionCount = partitionCount };
+            request.Events.AddRange(events);
+            return _call!.RequestStream.WriteAsync(request, cancellationToken);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _cancel.CancelAsync().ConfigureAwait(false);
+            _call?.Dispose();
+            try
+            {
+                await Completion.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RpcException or OperationCanceledException or IOException or InvalidOperationException)
+            {
+            }
+            _cancel.Dispose();
+        }
+
+        private async Task ReadConfirmationsAsync(AsyncDuplexStreamingCall<ForwardRequest, ForwardResponse> call)
+        {
+            while (await call.ResponseStream.MoveNext(_cancel.Token).ConfigureAwait(false))
+            {
+                var response = call.ResponseStream.Current;
+                if (response.LogId != logId || response.Partition < 0 || response.Partition >= partitionCount)
+                {
+                    continue;
+                }
+                if (_probeAnswers[response.Partition] is null)
+                {
+                    _probeAnswers[response.Partition] = response.ConfirmedPosition;
+                    if (++_answered == _probeAnswers.Length)
+                    {
+                        _probed.TrySetResult();
+                    }
+                }
+                confirmed(response.Partition, response.ConfirmedPosition);
+            }
+            throw new IOException("Statistics ended the forward stream.");
+        }
+    }
+}

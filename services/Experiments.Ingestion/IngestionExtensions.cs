@@ -1,0 +1,60 @@
+using Experiments.Contracts.V1;
+using Experiments.Grpc.Server;
+using Experiments.Ingestion;
+using Experiments.Ingestion.Backpressure;
+using Experiments.Ingestion.Forwarding;
+using Experiments.Ingestion.Intake;
+using Experiments.Ingestion.Log;
+using Experiments.Ingestion.Rpc;
+using Experiments.Ingestion.Validation;
+using Experiments.ServiceDefaults.Auth;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.AspNetCore.Builder;
+
+public static class IngestionExtensions
+{
+    /// <summary>
+    /// The Ingestion service: validation, the durable log, the intake pipeline with its limits, and the
+    /// outbox forwarder of the configured mode (<c>Ingestion:Forwarding:Mode</c>).
+    /// </summary>
+    public static WebApplicationBuilder AddIngestion(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<ValidationOptions>().BindConfiguration("Ingestion:Validation");
+        services.AddOptions<IntakeOptions>().BindConfiguration("Ingestion:Intake");
+        services.AddOptions<LogOptions>().BindConfiguration("Ingestion:Log");
+        services.AddOptions<RateLimitOptions>().BindConfiguration("Ingestion:RateLimits");
+        services.AddOptions<ForwardingOptions>().BindConfiguration("Ingestion:Forwarding");
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddSingleton<IngestionMetrics>();
+        services.AddSingleton<EventLog>();
+        services.AddSingleton<EventValidator>();
+        services.AddSingleton<ClientRateLimiter>();
+        services.AddSingleton<IngestionPipeline>();
+        services.AddSingleton<IngestionService>();
+        services.Configure<GrpcServerOptions>(grpc => grpc.Interceptors.Add(typeof(IngestionErrorInterceptor)));
+
+        // The mode is read when the host starts, so configuration added after AddIngestion (tests) still counts.
+        services.AddSingleton<IForwardTarget>(sp => sp.GetRequiredService<IOptions<ForwardingOptions>>().Value.Mode == ForwardingMode.Dapr
+            ? ActivatorUtilities.CreateInstance<DaprBulkPublishTarget>(sp)
+            : ActivatorUtilities.CreateInstance<StatisticsIntakeTarget>(sp));
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<IOptions<ForwardingOptions>>().Value.Mode == ForwardingMode.None
+            ? ActivatorUtilities.CreateInstance<DiscardingForwarder>(sp)
+            : ActivatorUtilities.CreateInstance<OutboxForwarder>(sp));
+        return builder;
+    }
+
+    /// <summary>Opens the log (recovering it after a crash) before the server takes calls, and maps the Ingestion service.</summary>
+    public static WebApplication MapIngestion(this WebApplication app)
+    {
+        app.Services.GetRequiredService<EventLog>().Open();
+        app.MapGrpcService<IngestionService>(IngestionServiceReflection.Descriptor.Services[0]);
+        app.RequireScope(IngestionServiceReflection.Descriptor.Services[0].FullName, Scopes.Ingest);
+        return app;
+    }
+}
