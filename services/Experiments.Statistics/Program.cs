@@ -1,8 +1,10 @@
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddStatistics();
 
 var app = builder.Build();
 app.MapServiceDefaults();
+app.MapStatistics();
 app.Run();
 
 public partial class Program;

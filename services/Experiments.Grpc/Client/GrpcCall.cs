@@ -622,6 +622,11 @@ internal sealed class GrpcCall<TRequest, TResponse>
         {
             trailers.Add(StatusDetailsHeader, bytes);
         }
+        // So is the server's retry advice when it sheds load (RESOURCE_EXHAUSTED, UNAVAILABLE).
+        if (ClientStatuses.GetValue(headers, GrpcProtocol.RetryPushbackHeader) is { } pushback)
+        {
+            trailers.Add(GrpcProtocol.RetryPushbackHeader, pushback);
+        }
         return trailers;
     }
 }

@@ -92,7 +92,12 @@ public sealed class EchoService(ServerCallObserver observer)
     {
         if (request.Error is { } error)
         {
-            throw new RpcException(new Status((StatusCode)error.Code, error.Message));
+            var trailers = new Metadata();
+            if (error.RetryPushbackMs > 0)
+            {
+                trailers.Add("grpc-retry-pushback-ms", error.RetryPushbackMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            throw new RpcException(new Status((StatusCode)error.Code, error.Message), trailers);
         }
     }
 

@@ -99,6 +99,18 @@ public sealed class MetadataAndStatusTests(EchoServerFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task Retry_advice_of_a_shedding_server_reaches_the_caller_in_the_trailers()
+    {
+        using var channel = fixture.Server.CreateChannel();
+        var request = new EchoRequest { Message = "m", Error = new EchoError { Code = (int)StatusCode.ResourceExhausted, Message = "slow down", RetryPushbackMs = 250 } };
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await new EchoClient(channel).EchoAsync(request));
+
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Equal("250", error.Trailers.GetValue("grpc-retry-pushback-ms"));
+    }
+
+    [Fact]
     public async Task Unknown_method_of_a_known_service_gives_UNIMPLEMENTED()
     {
         using var channel = fixture.Server.CreateChannel();

@@ -67,7 +67,11 @@ public sealed class VerdictSimulationTests(ITestOutputHelper output)
         {
             pilot.Apply(e);
         }
-        var plan = VerdictEngine.Evaluate(pilotExperiment.Snapshot(), DateTimeOffset.UnixEpoch).Metrics[0].Power!;
+        var pilotVerdict = VerdictEngine.Evaluate(pilotExperiment.Snapshot(), DateTimeOffset.UnixEpoch);
+        var plan = pilotVerdict.Metrics[0].Power!;
+        // The plan, like statsmodels' NormalIndPower, assumes the control's variance in both arms: plant the MDE as a
+        // shift, which keeps each unit's linearized variance (a 0.9× scaling would shrink the treatment's and add power).
+        var shift = -0.1 * pilotVerdict.Metrics[0].Arms[0].Estimate;
         var perArm = plan.RequiredUnitsPerArm;
         output.WriteLine($"planned: {perArm} units per arm for a 10% effect at 80% power (fixed horizon: {plan.FixedHorizonUnitsPerArm})");
 
@@ -77,7 +81,7 @@ public sealed class VerdictSimulationTests(ITestOutputHelper output)
         {
             var shard = new ShardAggregator(eventIdWindow: 100_000);
             var experiment = shard.Define(definition);
-            var events = new TrafficGenerator(50_000 + s, "mde") { TreatmentLatencyFactor = 0.9 }.Units((int)(2 * perArm));
+            var events = new TrafficGenerator(50_000 + s, "mde") { TreatmentLatencyShiftMs = shift }.Units((int)(2 * perArm));
             var perLook = (events.Count + Looks - 1) / Looks;
             var everShipped = false;
             VerdictResult? last = null;

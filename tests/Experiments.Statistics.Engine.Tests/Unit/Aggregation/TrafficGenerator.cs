@@ -17,6 +17,9 @@ internal sealed class TrafficGenerator(int seed, string experimentId = "exp", do
     /// <summary>Multiplies treatment (arm 1) latencies by this factor.</summary>
     public double TreatmentLatencyFactor { get; init; } = 1;
 
+    /// <summary>Adds this many milliseconds to treatment latencies (clamped at 0): an effect that leaves the per-unit variance unchanged.</summary>
+    public double TreatmentLatencyShiftMs { get; init; }
+
     public int RequestsPerUnit { get; init; } = 3;
 
     public string[] VariantKeys { get; init; } = ["control", "treatment"];
@@ -35,6 +38,10 @@ internal sealed class TrafficGenerator(int seed, string experimentId = "exp", do
         for (var r = 0; r < requests; r++)
         {
             var latency = Math.Exp(level + 0.5 * Normal()) * (arm == 1 ? TreatmentLatencyFactor : 1);
+            if (arm == 1)
+            {
+                latency = Math.Max(0, latency + TreatmentLatencyShiftMs);
+            }
             yield return new TelemetryEvent
             {
                 EventId = NextId(), TimeUnixMs = timeMs + 1000 + r, Kind = TelemetryKind.Request, UserId = unitId,

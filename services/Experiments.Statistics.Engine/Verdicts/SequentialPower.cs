@@ -1,0 +1,60 @@
+using Experiments.Statistics.Engine.Inference;
+using Experiments.Statistics.Engine.Sequential;
+
+namespace Experiments.Statistics.Engine.Verdicts;
+
+/// <summary>
+/// Sample size for the always-valid test: the units per arm at which an effect of the MDE lies outside the
+/// confidence sequence with the target power when looked at then (earlier looks only add chances to detect it).
+/// </summary>
+/// <remarks>
+/// With n units per arm (equal arms), σ² the per-unit variance and N = 2n, the estimate's standard error is
+/// s = σ√(2/n) and the sequence's half-width is c(N)·s, where c(N) = √(2(Nρ²+1)/(Nρ²)·ln(√(Nρ²+1)/α)) does not
+/// depend on σ. Power at the look is Φ(δ/s − c) + Φ(−δ/s − c), increasing in n: bisection on n.
+/// </remarks>
+public static class SequentialPower
+{
+    /// <summary>Units per arm for power <paramref name="power"/> against an absolute effect <paramref name="effect"/>.</summary>
+    public static long RequiredUnitsPerArm(NormalMixtureConfidenceSequence sequence, double effect, double unitVariance, double power)
+    {
+        ArgumentNullException.ThrowIfNull(sequence);
+        if (!(effect != 0 && unitVariance > 0 && double.IsFinite(effect) && double.IsFinite(unitVariance)))
+        {
+            return 0;
+        }
+        long low = 1, high = 2;
+        while (PowerAt(sequence, effect, unitVariance, high) < power)
+        {
+            high *= 2;
+            if (high > 1L << 50)
+            {
+                return long.MaxValue;
+            }
+        }
+        while (high - low > 1)
+        {
+            var mid = low + (high - low) / 2;
+            if (PowerAt(sequence, effect, unitVariance, mid) >= power)
+            {
+                high = mid;
+            }
+            else
+            {
+                low = mid;
+            }
+        }
+        return high;
+    }
+
+    /// <summary>Probability that the sequence excludes 0 at the look with <paramref name="unitsPerArm"/> units per arm.</summary>
+    public static double PowerAt(NormalMixtureConfidenceSequence sequence, double effect, double unitVariance, long unitsPerArm)
+    {
+        ArgumentNullException.ThrowIfNull(sequence);
+        var variance = 2 * unitVariance / unitsPerArm;
+        var halfWidth = sequence.HalfWidth(variance, 2 * unitsPerArm);
+        var standardError = Math.Sqrt(variance);
+        var drift = Math.Abs(effect) / standardError;
+        var critical = halfWidth / standardError;
+        return StandardNormal.UpperTail(critical - drift) + StandardNormal.UpperTail(critical + drift);
+    }
+}

@@ -1,0 +1,35 @@
+namespace Experiments.Statistics;
+
+/// <summary>
+/// Settings of the statistics service (section <c>Statistics</c>; the data folder is <c>Data:Folder</c>).
+/// Defaults: 16 partitions, all owned; checkpoint every 500 ms; verdicts recomputed at most every 250 ms.
+/// </summary>
+public sealed class StatisticsOptions
+{
+    /// <summary>Partitions the ingestion logs are split into; ForwardRequest.partition_count must match.</summary>
+    public int PartitionCount { get; set; } = 16;
+
+    /// <summary>Partitions this replica owns; empty means all (a single replica).</summary>
+    public List<int> OwnedPartitions { get; set; } = [];
+
+    /// <summary>How often applied events are made durable and confirmed.</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Minimum time between two recomputations of an experiment's verdict.</summary>
+    public TimeSpan VerdictInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Verdicts kept per experiment for GetVerdictHistory.</summary>
+    public int HistoryLimit { get; set; } = 10_000;
+
+    /// <summary>Address of the assignment service (definitions, auto-rollback); empty disables the watch.</summary>
+    public string AssignmentAddress { get; set; } = "";
+
+    /// <summary>API key sent to the assignment service.</summary>
+    public string AssignmentApiKey { get; set; } = "";
+
+    /// <summary>Capacity of each generation of the event-id window.</summary>
+    public int EventIdWindow { get; set; } = 1_000_000;
+
+    /// <summary>Whether this replica owns <paramref name="partition"/>.</summary>
+    public bool Owns(int partition) => OwnedPartitions.Count == 0 || OwnedPartitions.Contains(partition);
+}
