@@ -14,7 +14,8 @@ public static class ServiceDefaultsExtensions
 {
     /// <summary>
     /// Kestrel endpoints speak HTTP/2 only (gRPC over h2c needs it), structured logs, OpenTelemetry, the gRPC
-    /// server with call telemetry and scope checks, API-key authentication.
+    /// server with call telemetry and scope checks, API-key and (when <c>Auth:Jwt</c> is configured) JWT bearer
+    /// authentication.
     /// </summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
@@ -29,8 +30,7 @@ public static class ServiceDefaultsExtensions
 
         builder.Services.AddOptions<AuthOptions>().BindConfiguration("Auth");
         builder.Services.AddSingleton<MethodScopes>();
-        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddApiKeyAndJwt(builder.Configuration);
 
         builder.Services.AddGrpcServer(options =>
         {

@@ -1,0 +1,33 @@
+namespace Experiments.Assignment.Exposures;
+
+/// <summary>
+/// Exposure reporting, bound from <c>Exposures</c>. Defaults: enabled when <see cref="IngestionAddress"/> is set;
+/// a buffer of 100,000 events (further exposures are dropped and counted, never blocking Assign); batches of up to
+/// 500 events sent at least every second; a failed batch retried 3 times with back-off, then dropped and counted.
+/// </summary>
+public sealed class ExposureOptions
+{
+    /// <summary>The ingestion service (or, in Dapr mode, the sidecar's gRPC endpoint), e.g. <c>http://127.0.0.1:5102</c>.</summary>
+    public string? IngestionAddress { get; set; }
+
+    /// <summary>In Dapr mode, the ingestion service's app id, sent as <c>dapr-app-id</c> so the sidecar routes the call.</summary>
+    public string? DaprAppId { get; set; }
+
+    /// <summary>API key with the ingest scope, sent as <c>authorization: Bearer</c>.</summary>
+    public string? ApiKey { get; set; }
+
+    public int BufferCapacity { get; set; } = 100_000;
+
+    public int MaxBatchSize { get; set; } = 500;
+
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public int MaxAttempts { get; set; } = 4;
+
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Identifies this process in EventBatch.source.</summary>
+    public string Source { get; set; } = "assignment/" + Environment.MachineName + "/" + Environment.ProcessId;
+}

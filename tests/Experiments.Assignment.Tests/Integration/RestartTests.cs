@@ -1,0 +1,110 @@
+using Experiments.Assignment.Tests.Support;
+using Experiments.Contracts.V1;
+using Experiments.Grpc;
+using Experiments.Tests.Shared;
+
+namespace Experiments.Assignment.Tests.Integration;
+
+/// <summary>Assignments are sticky across restarts: the definitions (seed included) come back from the store.</summary>
+public sealed class RestartTests : IDisposable
+{
+    private readonly List<string> _folders = [];
+
+    public void Dispose()
+    {
+        foreach (var folder in _folders)
+        {
+            TempFolder.Delete(folder);
+        }
+    }
+
+    [Fact]
+    public async Task Assignments_survive_a_restart_over_the_same_SQLite_file()
+    {
+        var folder = TempFolder.Create();
+        _folders.Add(folder);
+        AssignBatchResponse before;
+        Experiment running;
+        await using (var first = await AssignmentHost.StartAsync(folder))
+        {
+            running = await DefineAndStartAsync(first.Admin, "sticky");
+            before = await first.Assignment.AssignBatchAsync(Batch("sticky"));
+        }
+        await using var second = await AssignmentHost.StartAsync(folder);
+        var after = await second.Assignment.AssignBatchAsync(Batch("sticky"));
+        AssertSameAssignments(before, after);
+        var reloaded = await second.Admin.GetAsync(new GetExperimentRequest { Id = running.Id });
+        Assert.Equal(running, reloaded);
+        var audit = await second.Admin.ListAuditAsync(new ListAuditEntriesRequest { ExperimentId = running.Id });
+        Assert.Equal(2, audit.AuditEntries.Count);
+    }
+
+    [Fact]
+    public async Task Assignments_survive_a_restart_of_the_real_process()
+    {
+        var folder = TempFolder.Create();
+        _folders.Add(folder);
+        var dataArgument = "--Data:Folder=" + folder;
+        const string noExposures = "--Exposures:IngestionAddress=";
+        AssignBatchResponse before;
+        await using (var first = await ServiceProcess.StartAsync("Experiments.Assignment", dataArgument, noExposures))
+        {
+            using var channel = GrpcChannel.ForAddress(first.Address);
+            // The development key from appsettings.json, as documented in the README.
+            var key = AssignmentHost.Bearer("dev-local-key");
+            await DefineAndStartAsync(new ExperimentAdminClient(channel.CreateCallInvoker(), key), "sticky-process");
+            before = await new AssignmentClient(channel.CreateCallInvoker(), key).AssignBatchAsync(Batch("sticky-process"));
+        }
+        await using var second = await ServiceProcess.StartAsync("Experiments.Assignment", dataArgument, noExposures);
+        using var secondChannel = GrpcChannel.ForAddress(second.Address);
+        var after = await new AssignmentClient(secondChannel.CreateCallInvoker(), AssignmentHost.Bearer("dev-local-key")).AssignBatchAsync(Batch("sticky-process"));
+        AssertSameAssignments(before, after);
+    }
+
+    [Fact]
+    public async Task The_service_runs_on_the_Dapr_state_store_when_the_sidecar_port_is_configured()
+    {
+        await using var sidecar = await DaprStateDouble.StartAsync();
+        var settings = new Dictionary<string, string?> { ["Dapr:HttpPort"] = sidecar.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        AssignBatchResponse before;
+        await using (var first = await AssignmentHost.StartAsync(settings: settings))
+        {
+            var running = await DefineAndStartAsync(first.Admin, "dapr-sticky");
+            before = await first.Assignment.AssignBatchAsync(Batch("dapr-sticky"));
+            var stale = await Assert.ThrowsAsync<RpcException>(() => first.Admin.StartAsync(new StartExperimentRequest { Id = running.Id, ExpectedRevision = 1 }));
+            Assert.Equal(StatusCode.Aborted, stale.StatusCode);
+        }
+        Assert.True(sidecar.Writes >= 4, $"only {sidecar.Writes} writes reached the sidecar");
+        await using var second = await AssignmentHost.StartAsync(settings: settings);
+        AssertSameAssignments(before, await second.Assignment.AssignBatchAsync(Batch("dapr-sticky")));
+    }
+
+    private static async Task<Experiment> DefineAndStartAsync(ExperimentAdminClient admin, string flag)
+    {
+        var created = await admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid(flag, rollout: 40) });
+        return await admin.StartAsync(new StartExperimentRequest { Id = created.Id, ExpectedRevision = created.Revision });
+    }
+
+    private static AssignBatchRequest Batch(string flag)
+    {
+        var request = new AssignBatchRequest { FlagKeys = { flag } };
+        for (var i = 0; i < 1000; i++)
+        {
+            request.Contexts.Add(new EvaluationContext { UserId = "user-" + i });
+        }
+        return request;
+    }
+
+    private static void AssertSameAssignments(AssignBatchResponse before, AssignBatchResponse after)
+    {
+        Assert.Equal(before.Results.Count, after.Results.Count);
+        var enrolled = 0;
+        for (var i = 0; i < before.Results.Count; i++)
+        {
+            Assert.Equal(before.Results[i], after.Results[i]);
+            enrolled += before.Results[i].Assignments[0].InExperiment ? 1 : 0;
+        }
+        // 40% rollout: both enrolled and non-enrolled units were compared.
+        Assert.InRange(enrolled, 300, 500);
+    }
+}
