@@ -30,6 +30,7 @@ public static class ServiceDefaultsExtensions
 
         builder.Services.AddOptions<AuthOptions>().BindConfiguration("Auth");
         builder.Services.AddSingleton<MethodScopes>();
+        builder.Services.AddSingleton<ApiKeyRing>();
         builder.Services.AddApiKeyAndJwt(builder.Configuration);
 
         builder.Services.AddGrpcServer(options =>

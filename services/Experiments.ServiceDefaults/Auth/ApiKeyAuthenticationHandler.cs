@@ -1,6 +1,3 @@
-using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Logging;
@@ -16,7 +13,7 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IOptionsMonitor<AuthOptions> auth)
+    ApiKeyRing keys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -28,19 +25,10 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
-        var presentedBytes = Encoding.UTF8.GetBytes(presented);
-        foreach (var key in auth.CurrentValue.ApiKeys)
-        {
-            // Fixed-time comparison, so response timing does not leak how much of a key was right.
-            if (key.Key.Length > 0 && CryptographicOperations.FixedTimeEquals(presentedBytes, Encoding.UTF8.GetBytes(key.Key)))
-            {
-                var claims = new List<Claim> { new(ClaimTypes.Name, key.Name.Length > 0 ? key.Name : "api-key") };
-                claims.AddRange(key.Scopes.Select(scope => new Claim(Scopes.ClaimType, scope)));
-                var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
-                return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
-            }
-        }
-        return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
+        var principal = keys.Find(presented);
+        return Task.FromResult(principal is null
+            ? AuthenticateResult.Fail("The API key is not valid.")
+            : AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }
 
     private string? PresentedKey()
