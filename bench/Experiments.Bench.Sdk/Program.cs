@@ -1,0 +1,4 @@
+using BenchmarkDotNet.Running;
+using Experiments.Bench.Sdk;
+
+BenchmarkSwitcher.FromAssembly(typeof(RequestOverheadBenchmarks).Assembly).Run(args);

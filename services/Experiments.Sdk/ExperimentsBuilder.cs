@@ -1,0 +1,62 @@
+using Experiments.Sdk.Evaluation;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.FeatureManagement;
+
+namespace Experiments.Sdk;
+
+/// <summary>
+/// Returned by <c>AddExperiments</c>: adds variant services. Also an <see cref="IFeatureManagementBuilder"/>, so
+/// Microsoft.FeatureManagement's own builder extensions apply to it.
+/// </summary>
+public sealed class ExperimentsBuilder : IFeatureManagementBuilder
+{
+    private readonly IFeatureManagementBuilder _featureManagement;
+
+    internal ExperimentsBuilder(IFeatureManagementBuilder featureManagement) => _featureManagement = featureManagement;
+
+    /// <summary>The app's services.</summary>
+    public IServiceCollection Services => _featureManagement.Services;
+
+    /// <inheritdoc />
+    public IFeatureManagementBuilder AddFeatureFilter<T>()
+        where T : IFeatureFilterMetadata
+    {
+        _featureManagement.AddFeatureFilter<T>();
+        return this;
+    }
+
+    /// <inheritdoc />
+    public IFeatureManagementBuilder AddSessionManager<T>()
+        where T : ISessionManager
+    {
+        _featureManagement.AddSessionManager<T>();
+        return this;
+    }
+
+    /// <summary>
+    /// Serves one implementation of <typeparamref name="TService"/> per variant of <paramref name="flagKey"/>: inject
+    /// <see cref="IVariantServiceProvider{TService}"/> and call <c>GetServiceAsync</c> to get the implementation of
+    /// the variant the current unit is assigned. Implementations are registered as <typeparamref name="TService"/>
+    /// and named after the variant by <see cref="VariantServiceAliasAttribute"/> (or their class name). Until the
+    /// flag's definition arrives — or if the assignment service is unreachable at start — every unit gets
+    /// <paramref name="fallbackVariant"/>'s implementation.
+    /// </summary>
+    public ExperimentsBuilder WithVariantService<TService>(string flagKey, string fallbackVariant = "control")
+        where TService : class
+    {
+        ArgumentException.ThrowIfNullOrEmpty(flagKey);
+        ArgumentException.ThrowIfNullOrEmpty(fallbackVariant);
+        FeatureManagementBuilderExtensions.WithVariantService<TService>(this, flagKey);
+        Services.AddSingleton(new FallbackRegistration(flagKey, fallbackVariant));
+        return this;
+    }
+
+    /// <summary>Serves <paramref name="fallbackVariant"/> for <paramref name="flagKey"/> until its definition arrives.</summary>
+    public ExperimentsBuilder WithFallbackVariant(string flagKey, string fallbackVariant)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(flagKey);
+        ArgumentException.ThrowIfNullOrEmpty(fallbackVariant);
+        Services.AddSingleton(new FallbackRegistration(flagKey, fallbackVariant));
+        return this;
+    }
+}

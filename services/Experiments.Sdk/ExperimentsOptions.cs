@@ -1,0 +1,72 @@
+namespace Experiments.Sdk;
+
+/// <summary>
+/// Options of the Experiments SDK, bound from the <c>Experiments</c> configuration section and then from the
+/// delegate given to <c>AddExperiments</c>. Defaults: no assignment or ingestion address (every flag serves its
+/// fallback variant and no telemetry is sent), unit id from the <c>x-user-id</c> header, no session or client id,
+/// a buffer of 10,000 events, batches of up to 500 events sent at least every 500 ms, retries with exponential
+/// back-off from 100 ms up to 10 s, reconnects of the definitions stream with back-off from 250 ms up to 30 s.
+/// </summary>
+public sealed class ExperimentsOptions
+{
+    /// <summary>The assignment service, e.g. <c>http://127.0.0.1:5101</c>; definitions are watched from it. Null: none.</summary>
+    public string? AssignmentAddress { get; set; }
+
+    /// <summary>The ingestion service, e.g. <c>http://127.0.0.1:5102</c>; telemetry is sent to it. Null: none is recorded.</summary>
+    public string? IngestionAddress { get; set; }
+
+    /// <summary>API key sent as <c>authorization: Bearer</c> to both services (read scope for definitions, ingest scope for telemetry).</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>API key for the assignment service, when it differs from <see cref="ApiKey"/>.</summary>
+    public string? AssignmentApiKey { get; set; }
+
+    /// <summary>API key for the ingestion service, when it differs from <see cref="ApiKey"/>.</summary>
+    public string? IngestionApiKey { get; set; }
+
+    /// <summary>Watch only these flags; empty watches every flag.</summary>
+    public IList<string> FlagKeys { get; } = [];
+
+    /// <summary>Where the user id (the unit of USER experiments, and the id events are reported under) comes from.</summary>
+    public UnitIdSource UserId { get; set; } = UnitIdSource.FromHeader("x-user-id");
+
+    /// <summary>Where the session id (the unit of SESSION experiments) comes from; null: requests carry none.</summary>
+    public UnitIdSource? SessionId { get; set; }
+
+    /// <summary>Where the calling client's id (reported with each request, to attribute tails and errors) comes from; null: none.</summary>
+    public UnitIdSource? ClientId { get; set; }
+
+    /// <summary>Events held for sending at most; further events are dropped and counted (never waited for).</summary>
+    public int BufferCapacity { get; set; } = 10_000;
+
+    /// <summary>Events per batch at most.</summary>
+    public int MaxBatchSize { get; set; } = 500;
+
+    /// <summary>Longest time an event waits before its batch is sent.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>First wait before resending a failed batch; doubles per failure up to <see cref="MaxRetryDelay"/>.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Longest wait between resends of a failed batch (a server's retry pushback may ask for longer).</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a batch may wait for its acknowledgement before the stream is abandoned and the batch resent.</summary>
+    public TimeSpan AcknowledgementTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>First wait before reconnecting the definitions stream; doubles per failure up to <see cref="MaxReconnectDelay"/>.</summary>
+    public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Longest wait between reconnects of the definitions stream.</summary>
+    public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Entries of the table that remembers which unit was exposed to which variant (rounded up to a power of two; 8 bytes each).</summary>
+    public int ExposureMemory { get; set; } = 1 << 18;
+
+    /// <summary>Identifies this process in EventBatch.source.</summary>
+    public string Source { get; set; } = AppDomain.CurrentDomain.FriendlyName + "/" + Environment.MachineName + "/" + Environment.ProcessId;
+
+    internal string? AssignmentKey => AssignmentApiKey ?? ApiKey;
+
+    internal string? IngestionKey => IngestionApiKey ?? ApiKey;
+}

@@ -1,0 +1,57 @@
+using System.Diagnostics.Metrics;
+
+namespace Experiments.Sdk.Telemetry;
+
+/// <summary>
+/// The SDK's instruments on the <c>Experiments.Sdk</c> meter. Counts are plain fields read by observable
+/// instruments, so the request path pays one interlocked increment at most.
+/// </summary>
+internal sealed class ExperimentsMetrics : IDisposable
+{
+    public const string MeterName = "Experiments.Sdk";
+
+    private readonly Meter _meter;
+    private long _sent;
+    private long _rejected;
+    private long _sendFailed;
+    private long _shutdown;
+    private long _exposures;
+
+    public ExperimentsMetrics(IMeterFactory meters, TelemetryBuffer buffer, Definitions.DefinitionsStore definitions)
+    {
+        _meter = meters.Create(MeterName);
+        Buffer = buffer;
+        _meter.CreateObservableCounter("experiments.sdk.events.dropped", () => new[]
+        {
+            new Measurement<long>(buffer.DroppedFull, new KeyValuePair<string, object?>("reason", "buffer_full")),
+            new Measurement<long>(Volatile.Read(ref _rejected), new KeyValuePair<string, object?>("reason", "rejected")),
+            new Measurement<long>(Volatile.Read(ref _sendFailed), new KeyValuePair<string, object?>("reason", "send_failed")),
+            new Measurement<long>(Volatile.Read(ref _shutdown), new KeyValuePair<string, object?>("reason", "shutdown")),
+        }, "{event}", "Events not delivered: buffer_full (requests outpaced the sender or ingestion is down), rejected (invalid), send_failed (not retryable), shutdown (unsent at exit).");
+        _meter.CreateObservableCounter("experiments.sdk.events.sent", () => Volatile.Read(ref _sent), "{event}", "Events acknowledged by ingestion.");
+        _meter.CreateObservableCounter("experiments.sdk.exposures", () => Volatile.Read(ref _exposures), "{event}", "Exposures recorded (first evaluation of a unit into an arm in this process).");
+        _meter.CreateObservableGauge("experiments.sdk.buffer.size", () => buffer.Count, "{event}", "Events waiting to be sent.");
+        _meter.CreateObservableGauge("experiments.sdk.definitions.version", () => definitions.Version, "{version}", "Version of the definitions being evaluated.");
+    }
+
+    public TelemetryBuffer Buffer { get; }
+
+    public long Sent => Volatile.Read(ref _sent);
+
+    /// <summary>Every event dropped, whatever the reason.</summary>
+    public long Dropped => Buffer.DroppedFull + Volatile.Read(ref _rejected) + Volatile.Read(ref _sendFailed) + Volatile.Read(ref _shutdown);
+
+    public long Exposures => Volatile.Read(ref _exposures);
+
+    public void AddSent(long count) => Interlocked.Add(ref _sent, count);
+
+    public void AddRejected(long count) => Interlocked.Add(ref _rejected, count);
+
+    public void AddSendFailed(long count) => Interlocked.Add(ref _sendFailed, count);
+
+    public void AddShutdown(long count) => Interlocked.Add(ref _shutdown, count);
+
+    public void AddExposure() => Interlocked.Increment(ref _exposures);
+
+    public void Dispose() => _meter.Dispose();
+}

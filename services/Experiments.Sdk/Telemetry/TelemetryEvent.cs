@@ -1,0 +1,44 @@
+using Experiments.Assignment.Evaluation;
+
+namespace Experiments.Sdk.Telemetry;
+
+internal enum TelemetryKind : byte
+{
+    None = 0,
+    Request = 1,
+    Exposure = 2,
+}
+
+/// <summary>
+/// One event as the hot path records it: references to strings that already exist (ids, cached API names) and
+/// numbers, no protobuf, no formatting. The sender turns it into an experiments.v1.Event off the request path.
+/// </summary>
+internal struct TelemetryEvent
+{
+    public TelemetryKind Kind;
+
+    public bool Error;
+
+    public int StatusCode;
+
+    /// <summary>Exposure: the arm's index in <see cref="Experiment"/>.</summary>
+    public int VariantIndex;
+
+    /// <summary>UTC ticks.</summary>
+    public long EventTimeTicks;
+
+    /// <summary>Request: the duration in <see cref="System.Diagnostics.Stopwatch"/> ticks.</summary>
+    public long ElapsedTimestamp;
+
+    public string? UserId;
+
+    public string? SessionId;
+
+    public string? RequestId;
+
+    public string? ApiName;
+
+    public string? ClientId;
+
+    public CompiledExperiment? Experiment;
+}

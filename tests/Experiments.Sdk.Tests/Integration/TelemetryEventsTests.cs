@@ -1,0 +1,61 @@
+using Experiments.Contracts.V1;
+using Experiments.Sdk.Tests.Support;
+
+namespace Experiments.Sdk.Tests.Integration;
+
+public sealed class TelemetryEventsTests
+{
+    [Fact]
+    public async Task Exposures_and_requests_reach_ingestion_with_the_unit_ids_and_the_variants_served()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var assignment = new FakeAssignment();
+        var ingestion = new FakeIngestion();
+        await using var assignmentServer = await FakeAssignment.StartAsync(assignment);
+        await using var ingestionServer = await FakeIngestion.StartAsync(ingestion);
+        await using var app = await SdkApp.StartAsync(options =>
+        {
+            options.AssignmentAddress = FakeAssignment.Address;
+            options.IngestionAddress = FakeIngestion.Address;
+            options.IngestionApiKey = "ingest-key";
+            options.ClientId = UnitIdSource.FromHeader("x-client-id");
+            options.FlushInterval = TimeSpan.FromMilliseconds(20);
+        }, SdkApp.Servers(assignmentServer, ingestionServer));
+        assignment.Snapshot(1, SampleDefinitions.Running(rollout: 100, controlWeight: 50));
+        await app.Status.WaitForDefinitionsAsync(1, timeout.Token);
+
+        var served = new Dictionary<string, string>();
+        for (var i = 0; i < 200; i++)
+        {
+            var user = "user-" + i;
+            served[user] = await app.QuoteAsync(user, clientId: "web");
+            // A second request of the same unit is no new exposure.
+            Assert.Equal(served[user], await app.QuoteAsync(user, clientId: "web"));
+        }
+        Assert.Contains("control", served.Values);
+        Assert.Contains("fast-engine", served.Values);
+
+        await ingestion.WaitForAsync(events => events.Count(e => e.Request is not null) == 400 && events.Count(e => e.Exposure is not null) == 200, timeout.Token);
+        var exposures = ingestion.Events.Where(e => e.Exposure is not null).ToArray();
+        Assert.Equal(200, exposures.Select(e => e.UserId).Distinct().Count());
+        foreach (var exposure in exposures)
+        {
+            Assert.Equal(served[exposure.UserId], exposure.Exposure.VariantKey);
+            Assert.Equal(SampleDefinitions.Flag, exposure.Exposure.FlagKey);
+            Assert.Equal("engine-v2", exposure.Exposure.ExperimentId);
+            Assert.Equal(2, exposure.Exposure.ExperimentRevision);
+        }
+        foreach (var request in ingestion.Events.Where(e => e.Request is not null))
+        {
+            Assert.True(served.ContainsKey(request.UserId));
+            Assert.Equal("GET /quotes/{symbol}", request.Request.ApiName);
+            Assert.Equal(200, request.Request.StatusCode);
+            Assert.False(request.Request.Error);
+            Assert.Equal("web", request.Request.ClientId);
+            Assert.True(request.Request.LatencyMs > 0);
+            Assert.False(string.IsNullOrEmpty(request.EventId));
+            Assert.NotNull(request.EventTime);
+        }
+        Assert.All(ingestion.Authorizations, header => Assert.Equal("Bearer ingest-key", header));
+    }
+}

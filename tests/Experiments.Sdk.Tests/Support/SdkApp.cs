@@ -1,0 +1,112 @@
+using Experiments.Grpc;
+using Experiments.Grpc.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.FeatureManagement;
+
+namespace Experiments.Sdk.Tests.Support;
+
+/// <summary>
+/// A user's backend with the SDK: the order engine rolled out by variant service, on Kestrel at 127.0.0.1 (a real
+/// socket) or in memory. Endpoints: <c>GET /quotes/{symbol}</c> answers with the engine's variant,
+/// <c>POST /orders</c> answers 503, <c>GET /boom</c> throws.
+/// </summary>
+internal sealed class SdkApp : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private SdkApp(WebApplication app, HttpClient client)
+    {
+        _app = app;
+        Client = client;
+    }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public ExperimentsStatus Status => _app.Services.GetRequiredService<ExperimentsStatus>();
+
+    public static async Task<SdkApp> StartAsync(
+        Action<ExperimentsOptions> configure,
+        IReadOnlyDictionary<string, Func<GrpcChannel>>? inMemory = null,
+        bool kestrel = false,
+        Action<IServiceProvider>? beforeStart = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        if (kestrel)
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+        }
+        else
+        {
+            builder.WebHost.UseTestServer();
+        }
+        builder.Services.AddSingleton<ExperimentsChannels>(new TestChannels(inMemory ?? new Dictionary<string, Func<GrpcChannel>>()));
+        builder.Services.AddExperiments(configure).WithVariantService<IOrderEngine>(SampleDefinitions.Flag);
+        builder.Services.AddSingleton<IOrderEngine, ClassicEngine>();
+        builder.Services.AddSingleton<IOrderEngine, FastEngine>();
+        var app = builder.Build();
+        app.UseExperiments();
+        app.MapGet("/quotes/{symbol}", async (string symbol, IVariantServiceProvider<IOrderEngine> engines, CancellationToken cancellationToken) =>
+            (await engines.GetServiceAsync(cancellationToken))?.Variant ?? "(none)");
+        app.MapPost("/orders", () => Results.StatusCode(StatusCodes.Status503ServiceUnavailable));
+        app.MapGet("/boom", string () => throw new InvalidOperationException("boom"));
+        beforeStart?.Invoke(app.Services);
+        await app.StartAsync();
+        HttpClient client;
+        if (kestrel)
+        {
+            var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+            client = new HttpClient { BaseAddress = new Uri(address) };
+        }
+        else
+        {
+            client = app.GetTestClient();
+        }
+        return new SdkApp(app, client);
+    }
+
+    public static Dictionary<string, Func<GrpcChannel>> Servers(GrpcTestServer? assignment = null, GrpcTestServer? ingestion = null)
+    {
+        var servers = new Dictionary<string, Func<GrpcChannel>>();
+        if (assignment is not null)
+        {
+            servers[FakeAssignment.Address] = () => assignment.CreateChannel();
+        }
+        if (ingestion is not null)
+        {
+            servers[FakeIngestion.Address] = () => ingestion.CreateChannel();
+        }
+        return servers;
+    }
+
+    /// <summary>GET /quotes/X as <paramref name="userId"/>: the variant the SDK served.</summary>
+    public async Task<string> QuoteAsync(string userId, string? clientId = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/quotes/ACME");
+        request.Headers.Add("x-user-id", userId);
+        if (clientId is not null)
+        {
+            request.Headers.Add("x-client-id", clientId);
+        }
+        using var response = await Client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
