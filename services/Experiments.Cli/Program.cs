@@ -1,0 +1,3 @@
+using Experiments.Cli;
+
+return await ExpCli.RunAsync(args, CliHost.ForProcess()).ConfigureAwait(false);

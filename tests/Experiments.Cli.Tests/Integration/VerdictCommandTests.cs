@@ -1,0 +1,123 @@
+using Experiments.Cli.Tests.Support;
+using Experiments.Contracts.V1;
+using Google.Protobuf;
+
+namespace Experiments.Cli.Tests.Integration;
+
+/// <summary><c>exp verdict</c> and <c>exp watch</c> against a double of Statistics.</summary>
+public sealed class VerdictCommandTests
+{
+    [Fact]
+    public async Task Verdict_shows_the_decision_reasons_srm_and_a_table_per_kpi()
+    {
+        await using var cli = await CliHarness.StartAsync();
+        cli.Statistics.Current = Samples.Verdict("engine-v2");
+
+        var result = await cli.RunAsync("verdict", "engine-v2");
+
+        Assert.Equal(0, result.ExitCode);
+        var text = result.Stdout;
+        Assert.Contains("Decision: SHIP fast-engine", text, StringComparison.Ordinal);
+        Assert.Contains("• p99 latency of PlaceOrder 12.4% lower (always-valid 95% CI -15.1% to -9.6%)", text, StringComparison.Ordinal);
+        Assert.Contains("Sample ratio: passed χ² = 0.0576, df 1, p = 0.810 (fails below 0.001); control 5,012 (expected 5,000), fast-engine 4,988 (expected 5,000)", text, StringComparison.Ordinal);
+        Assert.Contains("Horizon: 10,000 of 20,000 units · 1d 6h elapsed", text, StringComparison.Ordinal);
+        Assert.Contains("p99-place-order · LATENCY_P99 of PlaceOrder · PRIMARY · clustered quantile difference (delta method)", text, StringComparison.Ordinal);
+        Assert.Contains("errors-place-order · ERROR_RATE of PlaceOrder · GUARDRAIL · delta-method ratio z-test", text, StringComparison.Ordinal);
+        // The latency row: control and treatment values, relative effect with its always-valid interval, p-values, decision, reason.
+        var row = Line(text, "fast-engine", "182.5 ms");
+        Assert.Matches(@"│ fast-engine\s+│ 182.5 ms ± 2.1 ms\s+│ 159.9 ms ± 1.9 ms\s+│ -12.4% \[-15.1%, -9.6%\]\s+│ 0.0031 always-valid, adjusted\s+│ BETTER\s+│ 12.4% lower", row);
+        Assert.Contains("-22.6 ms [-27.6 ms, -17.5 ms]", text, StringComparison.Ordinal);
+        Assert.Contains("<0.0001 fixed-horizon", text, StringComparison.Ordinal);
+        // The guardrail row: proportions as percents, an infinite bound shown as such.
+        Assert.Matches(@"│ fast-engine\s+│ 1.01%\s+│ 1.03%\s+│ \+1.98% \[-8%, ∞\]\s+│ 1.000 always-valid, adjusted\s+│ NO_SIGNIFICANT_DIFFERENCE", Line(text, "fast-engine", "1.01%"));
+        Assert.Contains("Power: 4,988 of 31,000 units per arm needed to detect 2% with power 0.8", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verdict_json_is_the_servers_verdict()
+    {
+        await using var cli = await CliHarness.StartAsync();
+        cli.Statistics.Current = Samples.Verdict("engine-v2");
+
+        var result = await cli.RunAsync("verdict", "engine-v2", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(cli.Statistics.Current, JsonParser.Default.Parse<Verdict>(result.Stdout));
+    }
+
+    [Theory]
+    [InlineData(VerdictDecision.Ship, 0)]
+    [InlineData(VerdictDecision.KeepRunning, 10)]
+    [InlineData(VerdictDecision.Inconclusive, 11)]
+    [InlineData(VerdictDecision.RollBack, 12)]
+    [InlineData(VerdictDecision.Invalid, 13)]
+    public async Task Exit_code_option_maps_the_decision(VerdictDecision decision, int exitCode)
+    {
+        await using var cli = await CliHarness.StartAsync();
+        cli.Statistics.Current = Samples.Verdict("engine-v2", decision);
+
+        var withOption = await cli.RunAsync("verdict", "engine-v2", "--exit-code");
+        var without = await cli.RunAsync("verdict", "engine-v2");
+
+        Assert.Equal(exitCode, withOption.ExitCode);
+        Assert.Equal(0, without.ExitCode);
+    }
+
+    [Fact]
+    public async Task No_verdict_yet_is_not_found_with_the_servers_message()
+    {
+        await using var cli = await CliHarness.StartAsync();
+
+        var result = await cli.RunAsync("verdict", "engine-v2", "--exit-code");
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal("error: NOT_FOUND: no verdict for experiment 'engine-v2'", result.Stderr.TrimEnd());
+    }
+
+    [Fact]
+    public async Task Watch_prints_each_verdict_and_ends_when_the_experiment_stops()
+    {
+        await using var cli = await CliHarness.StartAsync();
+        var first = Samples.Verdict("engine-v2", VerdictDecision.KeepRunning);
+        var other = Samples.Verdict("other-experiment", VerdictDecision.Ship);
+        var last = Samples.Verdict("engine-v2", VerdictDecision.RollBack);
+        last.ExperimentStatus = ExperimentStatus.Stopped;
+        last.AutoRollbackTriggered = true;
+        await cli.Statistics.Stream.Writer.WriteAsync(first);
+        await cli.Statistics.Stream.Writer.WriteAsync(other);
+        await cli.Statistics.Stream.Writer.WriteAsync(last);
+
+        var result = await cli.RunAsync("watch", "engine-v2", "--json", "--exit-code", "--min-interval", "2s");
+
+        Assert.Equal(12, result.ExitCode);
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal([first, last], lines.Select(l => JsonParser.Default.Parse<Verdict>(l)));
+        var request = Assert.IsType<WatchVerdictsRequest>(Assert.Single(cli.Statistics.Requests));
+        Assert.Equal(["engine-v2"], request.ExperimentIds);
+        Assert.Equal(TimeSpan.FromSeconds(2), request.MinInterval.ToTimeSpan());
+    }
+
+    [Fact]
+    public async Task Watch_without_json_renders_each_verdict_and_stops_when_cancelled()
+    {
+        await using var cli = await CliHarness.StartAsync();
+        await cli.Statistics.Stream.Writer.WriteAsync(Samples.Verdict("engine-v2", VerdictDecision.KeepRunning));
+        using var cancellation = new CancellationTokenSource();
+        var run = cli.RunRawAsync(["--statistics-url", CliHarness.StatisticsUrl, "watch", "engine-v2"], cancellation.Token);
+        // Cancel (as Ctrl+C does) once the first verdict is on screen.
+        while (cli.CurrentStdout?.ToString().Contains("Decision:", StringComparison.Ordinal) != true)
+        {
+            Assert.False(run.IsCompleted, "watch ended before it was cancelled");
+            await Task.Delay(10);
+        }
+        await cancellation.CancelAsync();
+
+        var result = await run;
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Decision: KEEP_RUNNING", result.Stdout, StringComparison.Ordinal);
+    }
+
+    private static string Line(string text, params string[] parts) =>
+        text.Split('\n').First(l => parts.All(p => l.Contains(p, StringComparison.Ordinal)));
+}
