@@ -2,14 +2,46 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Experiments.Launcher;
 
-// Usage: Experiments.Launcher [--data FOLDER] [--port FIRST_PORT]
+// Usage: Experiments.Launcher [--data FOLDER] [--port FIRST_PORT] [--api-key KEY]
+//        Experiments.Launcher demo [--scenario p99-regression|improvement|aa|errors] [--duration 90s] [--users 2000]
+//                                  [--days 7] [--alpha 0.05] [--no-auto-rollback] [--exit] [--data FOLDER] [--port FIRST_PORT]
+// Ports: assignment FIRST_PORT, ingestion +1, statistics +2, demo backend +9, dashboard +79 (5101, 5102, 5103, 5110, 5180).
+var demo = args.Length > 0 && string.Equals(args[0], "demo", StringComparison.OrdinalIgnoreCase);
 var dataFolder = Path.GetFullPath(Option("--data") ?? "data");
 var firstPort = int.Parse(Option("--port") ?? "5101", CultureInfo.InvariantCulture);
+var apiKey = Option("--api-key") ?? "dev-local-key";
 Directory.CreateDirectory(dataFolder);
 
-using var assignment = new LocalService("assignment", "Experiments.Assignment", firstPort);
-using var ingestion = new LocalService("ingestion", "Experiments.Ingestion", firstPort + 1);
-using var statistics = new LocalService("statistics", "Experiments.Statistics", firstPort + 2);
+DemoSettings? demoSettings = null;
+if (demo)
+{
+    try
+    {
+        demoSettings = DemoSettings.Parse(args, firstPort, apiKey);
+    }
+    catch (ArgumentException e)
+    {
+        Console.Error.WriteLine(e.Message);
+        return 2;
+    }
+}
+
+// Every service is told where the others are, so that --port N gives a consistent set:
+// assignment → ingestion (exposures), ingestion → statistics (events), statistics → assignment (definitions,
+// auto-rollback). The dashboard keeps its 5180 for the default ports and moves along with --port otherwise.
+var assignmentAddress = Address(firstPort);
+var ingestionAddress = Address(firstPort + 1);
+var statisticsAddress = Address(firstPort + 2);
+var dashboardAddress = Address(firstPort + 79);
+// In demo mode the console shows the verdict: the services log warnings and errors only.
+string[] quiet = demo ? ["Logging:LogLevel:Default=Warning", "Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning"] : [];
+// Declared in reverse so that they are disposed (killed) upstream first: assignment, ingestion, then statistics.
+using var statistics = new LocalService("statistics", "Experiments.Statistics", firstPort + 2,
+    [$"Statistics:AssignmentAddress={assignmentAddress}", $"Statistics:AssignmentApiKey={apiKey}", $"Dashboard:Urls={dashboardAddress}", .. quiet]);
+using var ingestion = new LocalService("ingestion", "Experiments.Ingestion", firstPort + 1,
+    [$"Ingestion:Forwarding:StatisticsAddress={statisticsAddress}", $"Ingestion:Forwarding:ApiKey={apiKey}", .. quiet]);
+using var assignment = new LocalService("assignment", "Experiments.Assignment", firstPort,
+    [$"Exposures:IngestionAddress={ingestionAddress}", $"Exposures:ApiKey={apiKey}", .. quiet]);
 LocalService[] services = [assignment, ingestion, statistics];
 
 using var stopping = new CancellationTokenSource();
@@ -17,18 +49,38 @@ using var stopping = new CancellationTokenSource();
 using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
-foreach (var service in services)
+// Statistics first: ingestion forwards to it and assignment's exposures go through ingestion.
+foreach (var service in Enumerable.Reverse(services))
 {
     service.Start(dataFolder);
+    await service.WaitUntilListeningAsync(TimeSpan.FromSeconds(15));
 }
 Console.WriteLine($"Experiments is running in local mode (data in {dataFolder}):");
 foreach (var service in services)
 {
     Console.WriteLine($"  {service.Name,-11} {service.Address}");
 }
-Console.WriteLine("Press Ctrl+C to stop.");
+Console.WriteLine($"  {"dashboard",-11} {dashboardAddress}");
 
 var firstExit = Task.WhenAny(services.Select(s => s.Exited));
+if (demoSettings is not null)
+{
+    var run = new DemoRunner(demoSettings, assignmentAddress, ingestionAddress, statisticsAddress, dashboardAddress).RunAsync(stopping.Token);
+    var finished = await Task.WhenAny(run, firstExit);
+    if (finished != run)
+    {
+        var exited = services.First(s => s.Exited.IsCompleted);
+        Console.Error.WriteLine($"{exited.Name} stopped unexpectedly; stopping the others.");
+        return 1;
+    }
+    var demoExit = await run;
+    if (demoExit != 0 || demoSettings.ExitWhenDone || stopping.IsCancellationRequested)
+    {
+        return demoExit;
+    }
+}
+Console.WriteLine("Press Ctrl+C to stop.");
+
 await Task.WhenAny(firstExit, Task.Delay(Timeout.Infinite, stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default));
 if (!stopping.IsCancellationRequested)
 {
@@ -49,3 +101,5 @@ string? Option(string name)
     var index = Array.IndexOf(args, name);
     return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
 }
+
+static string Address(int port) => "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);

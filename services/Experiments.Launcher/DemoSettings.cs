@@ -1,0 +1,67 @@
+using System.Globalization;
+using Experiments.Demo.Trading;
+
+namespace Experiments.Launcher;
+
+/// <summary>Options of <c>demo</c>.</summary>
+internal sealed class DemoSettings
+{
+    public Scenario Scenario { get; private init; } = Scenario.P99Regression;
+
+    public TimeSpan Duration { get; private init; } = TimeSpan.FromSeconds(90);
+
+    public int Users { get; private init; } = 2_000;
+
+    public int Days { get; private init; } = 7;
+
+    public bool AutoRollback { get; private init; } = true;
+
+    /// <summary>Significance level of the experiment.</summary>
+    public double Alpha { get; private init; } = 0.05;
+
+    /// <summary>Stop the services after the final verdict instead of serving on.</summary>
+    public bool ExitWhenDone { get; private init; }
+
+    public string ApiKey { get; private init; } = "dev-local-key";
+
+    public string BackendAddress { get; private init; } = "http://127.0.0.1:5110";
+
+    /// <summary>Seconds between two verdict polls.</summary>
+    public TimeSpan PollInterval { get; private init; } = TimeSpan.FromSeconds(5);
+
+    public static DemoSettings Parse(string[] args, int firstPort, string apiKey)
+    {
+        var scenario = Scenario.P99Regression;
+        if (Option(args, "--scenario") is { } text && !ScenarioProfiles.TryParse(text, out scenario))
+        {
+            throw new ArgumentException($"Unknown scenario '{text}': use p99-regression, improvement, aa or errors.");
+        }
+        var duration = Option(args, "--duration") is { } d ? TrafficOptions.ParseDuration(d) : TimeSpan.FromSeconds(90);
+        if (duration < TimeSpan.FromSeconds(10))
+        {
+            throw new ArgumentException("--duration must be at least 10s.");
+        }
+        var users = Option(args, "--users") is { } u ? int.Parse(u, CultureInfo.InvariantCulture) : 2_000;
+        var days = Option(args, "--days") is { } n ? int.Parse(n, CultureInfo.InvariantCulture) : 7;
+        var poll = Option(args, "--poll") is { } p ? TrafficOptions.ParseDuration(p) : TimeSpan.FromSeconds(Math.Clamp(duration.TotalSeconds / 12, 2, 5));
+        return new DemoSettings
+        {
+            Scenario = scenario,
+            Duration = duration,
+            Users = Math.Max(10, users),
+            Days = Math.Max(1, days),
+            AutoRollback = !args.Contains("--no-auto-rollback"),
+            Alpha = Option(args, "--alpha") is { } a ? double.Parse(a, CultureInfo.InvariantCulture) : 0.05,
+            ExitWhenDone = args.Contains("--exit"),
+            ApiKey = apiKey,
+            BackendAddress = "http://127.0.0.1:" + (firstPort + 9).ToString(CultureInfo.InvariantCulture),
+            PollInterval = poll,
+        };
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+    }
+}
