@@ -1,6 +1,7 @@
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddStatistics();
+builder.AddDashboard();
 
 var app = builder.Build();
 app.MapServiceDefaults();

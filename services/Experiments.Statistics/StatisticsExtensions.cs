@@ -2,6 +2,7 @@ using Experiments.Contracts.V1;
 using Experiments.ServiceDefaults.Auth;
 using Experiments.Statistics;
 using Experiments.Statistics.Checkpoints;
+using Experiments.Statistics.Dapr;
 using Experiments.Statistics.Definitions;
 using Experiments.Statistics.Intake;
 using Experiments.Statistics.Rpc;
@@ -12,13 +13,21 @@ namespace Microsoft.AspNetCore.Builder;
 
 public static class StatisticsExtensions
 {
-    /// <summary>Aggregation, checkpoints under <c>Data:Folder</c>, verdicts, the definitions watch.</summary>
+    /// <summary>
+    /// Aggregation, checkpoints (SQLite under <c>Data:Folder</c>, or the Dapr state store when <c>Dapr:HttpPort</c> is
+    /// set), verdicts, the definitions watch.
+    /// </summary>
     public static WebApplicationBuilder AddStatistics(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<StatisticsOptions>().BindConfiguration("Statistics");
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<DaprOptions>().BindConfiguration("Dapr");
         builder.Services.AddSingleton<ICheckpointStore>(sp =>
         {
+            if (sp.GetRequiredService<IOptions<DaprOptions>>().Value.Enabled)
+            {
+                return ActivatorUtilities.CreateInstance<DaprStateCheckpointStore>(sp);
+            }
             var folder = builder.Configuration["Data:Folder"] ?? "data";
             return new SqliteCheckpointStore(Path.Combine(folder, "statistics.db"));
         });
@@ -26,22 +35,30 @@ public static class StatisticsExtensions
         builder.Services.AddSingleton<VerdictBook>();
         builder.Services.AddSingleton<StatisticsIntakeService>();
         builder.Services.AddSingleton<StatisticsService>();
+        builder.Services.AddSingleton<StatisticsShardsService>();
         builder.Services.AddHostedService<StatisticsWorker>();
         builder.Services.AddSingleton<DefinitionsWatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DefinitionsWatcher>());
         return builder;
     }
 
-    /// <summary>Statistics (read scope) and StatisticsIntake (ingest scope).</summary>
+    /// <summary>Statistics and StatisticsShards (read scope), StatisticsIntake (ingest scope).</summary>
     public static WebApplication MapStatistics(this WebApplication app)
     {
         var statistics = StatisticsServiceReflection.Descriptor.Services[0];
         var intake = StatisticsIntakeReflection.Descriptor.Services[0];
         app.MapGrpcService<StatisticsService>(statistics);
         app.MapGrpcService<StatisticsIntakeService>(intake);
+        var shards = StatisticsShardsReflection.Descriptor.Services[0];
+        app.MapGrpcService<StatisticsShardsService>(shards);
+        app.RequireScope(shards.FullName, Scopes.Read);
         app.RequireScope(statistics.FullName, Scopes.Read);
         app.RequireScope(intake.FullName, Scopes.Ingest);
         _ = app.Services.GetRequiredService<IOptions<StatisticsOptions>>();
+        if (app.Services.GetRequiredService<IOptions<DaprOptions>>().Value.Enabled)
+        {
+            app.MapDaprSubscription();
+        }
         return app;
     }
 }

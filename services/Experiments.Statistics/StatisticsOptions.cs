@@ -2,12 +2,12 @@ namespace Experiments.Statistics;
 
 /// <summary>
 /// Settings of the statistics service (section <c>Statistics</c>; the data folder is <c>Data:Folder</c>).
-/// Defaults: 16 partitions, all owned; checkpoint every 500 ms; verdicts recomputed at most every 250 ms.
+/// Defaults: 1 partition (as the ingestion forwarder's default), all owned; checkpoint every 500 ms; verdicts recomputed at most every 250 ms.
 /// </summary>
 public sealed class StatisticsOptions
 {
     /// <summary>Partitions the ingestion logs are split into; ForwardRequest.partition_count must match.</summary>
-    public int PartitionCount { get; set; } = 16;
+    public int PartitionCount { get; set; } = 1;
 
     /// <summary>Partitions this replica owns; empty means all (a single replica).</summary>
     public List<int> OwnedPartitions { get; set; } = [];
@@ -26,6 +26,15 @@ public sealed class StatisticsOptions
 
     /// <summary>API key sent to the assignment service.</summary>
     public string AssignmentApiKey { get; set; } = "";
+
+    /// <summary>
+    /// Addresses of every statistics replica (this one included, if it is a shard) whose aggregates
+    /// StatisticsShards.GetMergedVerdict merges; empty means this replica merges nothing.
+    /// </summary>
+    public List<string> ShardAddresses { get; set; } = [];
+
+    /// <summary>API key (read scope) sent to the shards.</summary>
+    public string ShardApiKey { get; set; } = "";
 
     /// <summary>Capacity of each generation of the event-id window.</summary>
     public int EventIdWindow { get; set; } = 1_000_000;

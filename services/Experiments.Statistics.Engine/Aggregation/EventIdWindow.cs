@@ -30,12 +30,32 @@ public sealed class EventIdWindow
     /// <summary>Ids remembered now.</summary>
     public int Count => _current.Count + _previous.Count;
 
+    /// <summary>
+    /// Whether ids added are also kept in order until <see cref="TakeAdded"/>, so a checkpoint can store only the ids
+    /// added since the previous one (replaying them with <see cref="TryAdd"/> rebuilds the same window).
+    /// </summary>
+    public bool TrackAdditions { get; set; }
+
+    private List<ulong> _added = [];
+
+    /// <summary>Ids added since the last call, in order (when <see cref="TrackAdditions"/> is on).</summary>
+    public List<ulong> TakeAdded()
+    {
+        var added = _added;
+        _added = [];
+        return added;
+    }
+
     /// <summary>Records <paramref name="idHash"/>; false when it was already seen within the window.</summary>
     public bool TryAdd(ulong idHash)
     {
         if (_previous.Contains(idHash) || !_current.Add(idHash))
         {
             return false;
+        }
+        if (TrackAdditions)
+        {
+            _added.Add(idHash);
         }
         if (_current.Count >= Capacity)
         {
@@ -56,5 +76,6 @@ public sealed class EventIdWindow
     {
         _previous = [.. previous];
         _current = [.. current];
+        _added = [];
     }
 }

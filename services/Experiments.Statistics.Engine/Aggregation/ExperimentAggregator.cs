@@ -22,7 +22,7 @@ public sealed class ExperimentAggregator
     private const int TailCutMarginSlots = 8; // ≈ 17% below the shard's own tail quantile
 
     private readonly UnitIndex _index = new();
-    private readonly ExperimentAggregate _live;
+    private ExperimentAggregate _live;
     private readonly MetricLayout _layout;
     private readonly RequestColumns[] _groups;
     private readonly byte[]?[] _retained;
@@ -32,6 +32,8 @@ public sealed class ExperimentAggregator
     private readonly double[] _tailWatch;
     private readonly string[] _variantKeys;
     private byte[] _variant = [];
+    private bool[] _dirty = [];
+    private List<int> _dirtyUnits = [];
     private int[] _exposedAt = [];
     private int _capacity;
 
@@ -130,6 +132,7 @@ public sealed class ExperimentAggregator
                 if ((_variant[unit] & 0x80) == 0)
                 {
                     _variant[unit] |= 0x80;
+                    MarkDirty(unit);
                     _live.ConflictingUnits++;
                     Version++;
                     return true;
@@ -139,6 +142,7 @@ public sealed class ExperimentAggregator
         }
         EnsureCapacity(_index.Count + 1);
         unit = _index.Add(unitHash);
+        MarkDirty(unit);
         _variant[unit] = (byte)arm;
         _exposedAt[unit] = second;
         _live.Exposed[arm]++;
@@ -194,9 +198,29 @@ public sealed class ExperimentAggregator
             default:
                 return false;
         }
+        MarkDirty(unit);
         Version++;
         return true;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void MarkDirty(int unit)
+    {
+        if (!_dirty[unit])
+        {
+            _dirty[unit] = true;
+            _dirtyUnits.Add(unit);
+        }
+    }
+
+    /// <summary>Units changed since the last <see cref="Write"/> or <see cref="WriteDelta"/>.</summary>
+    public int ChangedUnits => _dirtyUnits.Count;
+
+    /// <summary>
+    /// Whether the next checkpoint must hold this experiment whole: it is new (or was replaced by a definition of
+    /// another shape), or the last written state was lost (a failed save).
+    /// </summary>
+    public bool NeedsFullWrite { get; set; } = true;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ApplyRequest(int unit, int arm, in TelemetryEvent e)
@@ -424,6 +448,7 @@ public sealed class ExperimentAggregator
         // 1.5× growth: slack costs memory per unit, copies are rare and amortized.
         var capacity = Math.Max(Math.Max(1024, units), _capacity + _capacity / 2);
         Array.Resize(ref _variant, capacity);
+        Array.Resize(ref _dirty, capacity);
         Array.Resize(ref _exposedAt, capacity);
         foreach (var group in _groups)
         {
@@ -456,45 +481,161 @@ public sealed class ExperimentAggregator
         for (var u = 0; u < _index.Count; u++)
         {
             writer.Write(_index.KeyOf(u));
-            writer.Write(_variant[u]);
-            writer.Write(_exposedAt[u]);
-            foreach (var group in _groups)
+            WriteRow(writer, u);
+        }
+        WriteShared(writer);
+        ClearDirty();
+        NeedsFullWrite = false;
+    }
+
+    /// <summary>
+    /// Writes what changed since the last <see cref="Write"/> or <see cref="WriteDelta"/>: the rows of changed and new
+    /// units and the per-arm aggregates (small, written whole). <see cref="ReadDelta"/> on the state restored from the
+    /// previous writes reproduces this state exactly.
+    /// </summary>
+    public void WriteDelta(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(Version);
+        writer.Write(_index.Count);
+        writer.Write(_dirtyUnits.Count);
+        foreach (var u in _dirtyUnits)
+        {
+            writer.Write(u);
+            writer.Write(_index.KeyOf(u));
+            WriteRow(writer, u);
+        }
+        WriteShared(writer);
+        ClearDirty();
+    }
+
+    /// <summary>Applies a delta written by <see cref="WriteDelta"/>.</summary>
+    public void ReadDelta(BinaryReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var version = reader.ReadInt64();
+        var units = reader.ReadInt32();
+        var changed = reader.ReadInt32();
+        EnsureCapacity(units);
+        var entries = new List<uint>();
+        for (var i = 0; i < changed; i++)
+        {
+            var u = reader.ReadInt32();
+            var key = reader.ReadUInt64();
+            if (u == _index.Count)
             {
-                writer.Write(group.Requests[u]);
-                if (group.TracksErrors)
-                {
-                    writer.Write(group.Errors[u]);
-                }
-                if (group.TracksLatency)
-                {
-                    writer.Write(group.LatencySum[u]);
-                }
-                if (group.Histograms is { } histograms)
-                {
-                    var entries = histograms.Entries(u);
-                    writer.Write(entries.Length);
-                    foreach (var entry in entries)
-                    {
-                        writer.Write(entry);
-                    }
-                }
+                _index.Add(key);
             }
-            for (var k = 0; k < _retained.Length; k++)
+            else if (u > _index.Count || _index.KeyOf(u) != key)
             {
-                if (_retained[k] is { } retained)
+                throw new InvalidDataException("A checkpoint delta does not continue the state it was written after.");
+            }
+            ReadRow(reader, u, entries);
+        }
+        if (_index.Count != units)
+        {
+            throw new InvalidDataException("A checkpoint delta does not continue the state it was written after.");
+        }
+        ReadShared(reader);
+        Version = version;
+    }
+
+    private void ClearDirty()
+    {
+        foreach (var u in _dirtyUnits)
+        {
+            _dirty[u] = false;
+        }
+        _dirtyUnits = [];
+    }
+
+    private void WriteRow(BinaryWriter writer, int u)
+    {
+        writer.Write(_variant[u]);
+        writer.Write(_exposedAt[u]);
+        foreach (var group in _groups)
+        {
+            writer.Write(group.Requests[u]);
+            if (group.TracksErrors)
+            {
+                writer.Write(group.Errors[u]);
+            }
+            if (group.TracksLatency)
+            {
+                writer.Write(group.LatencySum[u]);
+            }
+            if (group.Histograms is { } histograms)
+            {
+                var entries = histograms.Entries(u);
+                writer.Write(entries.Length);
+                foreach (var entry in entries)
                 {
-                    writer.Write(retained[u]);
-                }
-                if (_counts[k] is { } counts)
-                {
-                    writer.Write(counts[u]);
-                }
-                if (_sums[k] is { } sums)
-                {
-                    writer.Write(sums[u]);
+                    writer.Write(entry);
                 }
             }
         }
+        for (var k = 0; k < _retained.Length; k++)
+        {
+            if (_retained[k] is { } retained)
+            {
+                writer.Write(retained[u]);
+            }
+            if (_counts[k] is { } counts)
+            {
+                writer.Write(counts[u]);
+            }
+            if (_sums[k] is { } sums)
+            {
+                writer.Write(sums[u]);
+            }
+        }
+    }
+
+    private void ReadRow(BinaryReader reader, int u, List<uint> entries)
+    {
+        _variant[u] = reader.ReadByte();
+        _exposedAt[u] = reader.ReadInt32();
+        foreach (var group in _groups)
+        {
+            group.Requests[u] = reader.ReadInt32();
+            if (group.TracksErrors)
+            {
+                group.Errors[u] = reader.ReadInt32();
+            }
+            if (group.TracksLatency)
+            {
+                group.LatencySum[u] = reader.ReadDouble();
+            }
+            if (group.Histograms is { } histograms)
+            {
+                entries.Clear();
+                var count = reader.ReadInt32();
+                for (var i = 0; i < count; i++)
+                {
+                    entries.Add(reader.ReadUInt32());
+                }
+                histograms.Set(u, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(entries));
+            }
+        }
+        for (var k = 0; k < _retained.Length; k++)
+        {
+            if (_retained[k] is { } retained)
+            {
+                retained[u] = reader.ReadByte();
+            }
+            if (_counts[k] is { } counts)
+            {
+                counts[u] = reader.ReadInt32();
+            }
+            if (_sums[k] is { } sums)
+            {
+                sums[u] = reader.ReadDouble();
+            }
+        }
+    }
+
+    private void WriteShared(BinaryWriter writer)
+    {
         writer.Write(_tailUnitIds.Count);
         foreach (var (unit, id) in _tailUnitIds)
         {
@@ -506,6 +647,23 @@ public sealed class ExperimentAggregator
             writer.Write(watch);
         }
         _live.Write(writer);
+    }
+
+    private void ReadShared(BinaryReader reader)
+    {
+        _tailUnitIds.Clear();
+        var ids = reader.ReadInt32();
+        for (var i = 0; i < ids; i++)
+        {
+            _tailUnitIds[reader.ReadInt32()] = reader.ReadString();
+        }
+        for (var g = 0; g < _tailWatch.Length; g++)
+        {
+            _tailWatch[g] = reader.ReadDouble();
+        }
+        var live = new ExperimentAggregate(Definition);
+        live.Merge(ExperimentAggregate.Read(Definition, reader));
+        _live = live;
     }
 
     /// <summary>Reads state written by <see cref="Write"/> for the same definition.</summary>
@@ -520,58 +678,11 @@ public sealed class ExperimentAggregator
         for (var u = 0; u < units; u++)
         {
             aggregator._index.Add(reader.ReadUInt64());
-            aggregator._variant[u] = reader.ReadByte();
-            aggregator._exposedAt[u] = reader.ReadInt32();
-            foreach (var group in aggregator._groups)
-            {
-                group.Requests[u] = reader.ReadInt32();
-                if (group.TracksErrors)
-                {
-                    group.Errors[u] = reader.ReadInt32();
-                }
-                if (group.TracksLatency)
-                {
-                    group.LatencySum[u] = reader.ReadDouble();
-                }
-                if (group.Histograms is { } histograms)
-                {
-                    entries.Clear();
-                    var count = reader.ReadInt32();
-                    for (var i = 0; i < count; i++)
-                    {
-                        entries.Add(reader.ReadUInt32());
-                    }
-                    histograms.Set(u, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(entries));
-                }
-            }
-            for (var k = 0; k < aggregator._retained.Length; k++)
-            {
-                if (aggregator._retained[k] is { } retained)
-                {
-                    retained[u] = reader.ReadByte();
-                }
-                if (aggregator._counts[k] is { } counts)
-                {
-                    counts[u] = reader.ReadInt32();
-                }
-                if (aggregator._sums[k] is { } sums)
-                {
-                    sums[u] = reader.ReadDouble();
-                }
-            }
+            aggregator.ReadRow(reader, u, entries);
         }
-        var ids = reader.ReadInt32();
-        for (var i = 0; i < ids; i++)
-        {
-            aggregator._tailUnitIds[reader.ReadInt32()] = reader.ReadString();
-        }
-        for (var g = 0; g < aggregator._tailWatch.Length; g++)
-        {
-            aggregator._tailWatch[g] = reader.ReadDouble();
-        }
-        var live = ExperimentAggregate.Read(definition, reader);
-        aggregator._live.Merge(live);
+        aggregator.ReadShared(reader);
         aggregator.Version = version;
+        aggregator.NeedsFullWrite = false;
         return aggregator;
     }
 

@@ -99,8 +99,15 @@ internal sealed class UnitHistograms
     public static long CountOf(uint entry) => entry & MaxCount;
 
     /// <summary>Replaces the unit's histogram with <paramref name="entries"/> (restore from a checkpoint).</summary>
+    /// <summary>Replaces the unit's entries (restoring a checkpoint).</summary>
     public void Set(int unit, ReadOnlySpan<uint> entries)
     {
+        if (_offset[unit] >= 0)
+        {
+            Release(_offset[unit], _class[unit]);
+            _offset[unit] = -1;
+            _length[unit] = 0;
+        }
         if (entries.IsEmpty)
         {
             return;

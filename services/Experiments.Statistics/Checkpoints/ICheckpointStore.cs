@@ -1,9 +1,16 @@
 namespace Experiments.Statistics.Checkpoints;
 
-/// <summary>Durable storage of a shard's checkpoint (positions and state together, atomically).</summary>
+/// <summary>
+/// Durable storage of a shard's checkpoint: a full record, then delta records written after it, each holding the
+/// positions and the state together, committed atomically. Writing a full record drops the deltas before it.
+/// </summary>
 internal interface ICheckpointStore
 {
-    Task SaveAsync(string shard, long sequence, byte[] state, CancellationToken cancellationToken);
+    /// <summary>Whether delta records can be stored; when not, every record is full.</summary>
+    bool SupportsDeltas { get; }
 
-    Task<byte[]?> LoadAsync(string shard, CancellationToken cancellationToken);
+    Task SaveAsync(string shard, long sequence, byte[] record, bool full, CancellationToken cancellationToken);
+
+    /// <summary>The last full record and the deltas after it, in order; null when nothing was saved.</summary>
+    Task<IReadOnlyList<byte[]>?> LoadAsync(string shard, CancellationToken cancellationToken);
 }

@@ -24,6 +24,7 @@ internal sealed partial class DefinitionsWatcher(
         var address = options.Value.AssignmentAddress;
         if (string.IsNullOrEmpty(address))
         {
+            shard.MarkDefinitionsReady();
             return;
         }
         using var channel = GrpcChannel.ForAddress(address);
@@ -42,7 +43,11 @@ internal sealed partial class DefinitionsWatcher(
                     backoff = TimeSpan.FromMilliseconds(200);
                 }
             }
-            catch (RpcException e) when (!stoppingToken.IsCancellationRequested)
+            catch (RpcException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (RpcException e)
             {
                 LogWatchFailed(logger, e.StatusCode.ToString(), e);
             }
@@ -70,6 +75,7 @@ internal sealed partial class DefinitionsWatcher(
                 {
                     shard.Define(experiment);
                 }
+                shard.MarkDefinitionsReady();
                 break;
             case WatchDefinitionsResponse.ChangeOneofCase.Upsert when Analysable(message.Upsert):
                 shard.Define(message.Upsert);

@@ -15,16 +15,32 @@ namespace Experiments.Statistics.Intake;
 internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, ICheckpointStore store)
 {
     private const string ShardName = "statistics";
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2;
 
     private readonly Lock _lock = new();
     private readonly StatisticsOptions _options = options.Value;
-    private ShardAggregator _aggregator = new(options.Value.EventIdWindow);
+    private ShardAggregator _aggregator = new(options.Value.EventIdWindow) { EventIds = { TrackAdditions = true } };
     private readonly Dictionary<string, Experiment> _experiments = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Log, int Partition), long> _applied = [];
     private Dictionary<(string Log, int Partition), long> _confirmed = [];
     private TaskCompletionSource _committed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _sequence;
+    private long _changes;
+    private bool _forceFull;
+    private long _baseBytes;
+    private long _deltaBytesSinceBase;
+    private long _committedChanges;
+    private TaskCompletionSource<bool> _durable = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly TaskCompletionSource _definitionsReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Completes once the definitions are known (the first snapshot of the watch, or at once without one): exposures
+    /// applied before it would be dropped for an experiment not known yet, and confirmed, hence lost.
+    /// </summary>
+    public Task DefinitionsReady => _definitionsReady.Task;
+
+    public void MarkDefinitionsReady() => _definitionsReady.TrySetResult();
 
     /// <summary>Completes when the next checkpoint commits.</summary>
     public Task NextCommit => Volatile.Read(ref _committed).Task;
@@ -37,6 +53,15 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
         lock (_lock)
         {
             return _confirmed.GetValueOrDefault((log, partition));
+        }
+    }
+
+    /// <summary>Highest position applied (not necessarily durable yet) of a (log, partition).</summary>
+    public long Applied(string log, int partition)
+    {
+        lock (_lock)
+        {
+            return _applied.GetValueOrDefault((log, partition));
         }
     }
 
@@ -57,28 +82,42 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
                 }
                 applied = logged.Position;
                 fresh++;
-                if (logged.Event is { } e && EventMapping.ToTelemetry(e) is { } telemetry && _aggregator.Apply(telemetry))
+                ApplyEvent(logged, touched);
+            }
+            if (fresh > 0)
+            {
+                _applied[key] = applied;
+                _changes++;
+            }
+        }
+        Notify(touched);
+        return fresh;
+    }
+
+    private void ApplyEvent(LoggedEvent logged, HashSet<string> touched)
+    {
+        if (logged.Event is { } e && EventMapping.ToTelemetry(e) is { } telemetry && _aggregator.Apply(telemetry))
+        {
+            if (telemetry.Kind == TelemetryKind.Exposure)
+            {
+                touched.Add(telemetry.ExperimentId!);
+            }
+            else
+            {
+                foreach (var experiment in _aggregator.Experiments)
                 {
-                    if (telemetry.Kind == TelemetryKind.Exposure)
-                    {
-                        touched.Add(telemetry.ExperimentId!);
-                    }
-                    else
-                    {
-                        foreach (var experiment in _aggregator.Experiments)
-                        {
-                            touched.Add(experiment.Definition.Id);
-                        }
-                    }
+                    touched.Add(experiment.Definition.Id);
                 }
             }
-            _applied[key] = applied;
         }
+    }
+
+    private void Notify(HashSet<string> touched)
+    {
         foreach (var id in touched)
         {
             Changed?.Invoke(id);
         }
-        return fresh;
     }
 
     /// <summary>Adds or updates a definition (from the assignment service).</summary>
@@ -88,6 +127,7 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
         {
             _experiments[experiment.Id] = experiment.Clone();
             _aggregator.Define(DefinitionMapping.ToDefinition(experiment));
+            _changes++;
         }
         Changed?.Invoke(experiment.Id);
     }
@@ -99,6 +139,7 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
         {
             _experiments.Remove(experimentId);
             _aggregator.Remove(experimentId);
+            _changes++;
         }
     }
 
@@ -124,6 +165,16 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
         }
     }
 
+    /// <summary>The mergeable per-variant aggregates of one experiment and the definition they were built for, or null.</summary>
+    public (Experiment Experiment, byte[] Aggregates)? Export(string experimentId)
+    {
+        if (Snapshot(experimentId) is not { } snapshot)
+        {
+            return null;
+        }
+        return (snapshot.Experiment, snapshot.Aggregate.ToBytes());
+    }
+
     /// <summary>Version of an experiment's state (moves with every applied change).</summary>
     public long Version(string experimentId)
     {
@@ -133,72 +184,204 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
         }
     }
 
-    /// <summary>Writes a checkpoint of the positions and state together, then confirms the positions.</summary>
+    /// <summary>
+    /// Writes a checkpoint of the positions and state together, then confirms the positions. Skipped when nothing
+    /// changed since the last one that committed.
+    /// </summary>
     public async Task CheckpointAsync(CancellationToken cancellationToken)
     {
         byte[] state;
         Dictionary<(string, int), long> positions;
         long sequence;
+        long changes;
+        TaskCompletionSource<bool> durable;
+        bool full;
         lock (_lock)
         {
+            durable = _durable;
+            _durable = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            changes = _changes;
+            if (changes == _committedChanges)
+            {
+                durable.TrySetResult(true);
+                return;
+            }
             positions = new Dictionary<(string, int), long>(_applied);
             sequence = ++_sequence;
-            state = Serialize(positions);
+            // Changed units only, until the deltas since the last full record outweigh it: then a full record
+            // replaces them, so restoring reads at most about twice the state.
+            full = !store.SupportsDeltas || _forceFull || _baseBytes == 0;
+            state = Serialize(positions, full ? RecordKind.Full : RecordKind.Delta);
+            if (!full && _deltaBytesSinceBase + state.Length > _baseBytes)
+            {
+                full = true;
+                state = Serialize(positions, RecordKind.Full);
+            }
+            _forceFull = false;
         }
-        await store.SaveAsync(ShardName, sequence, state, cancellationToken);
+        try
+        {
+            await store.SaveAsync(ShardName, sequence, state, full, cancellationToken);
+        }
+        catch
+        {
+            lock (_lock)
+            {
+                // The changes this record held are no longer tracked as changed: only a full record can carry them.
+                _forceFull = true;
+            }
+            durable.TrySetResult(false);
+            throw;
+        }
         TaskCompletionSource committed;
         lock (_lock)
         {
             _confirmed = positions;
+            _committedChanges = changes;
+            if (full)
+            {
+                _baseBytes = state.Length;
+                _deltaBytesSinceBase = 0;
+            }
+            else
+            {
+                _deltaBytesSinceBase += state.Length;
+            }
             committed = _committed;
             _committed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
         committed.TrySetResult();
+        durable.TrySetResult(true);
     }
 
-    /// <summary>Restores the last checkpoint, if any: applied = confirmed = its positions.</summary>
+    /// <summary>
+    /// True once a checkpoint holding everything applied so far has committed; false when the next checkpoint fails.
+    /// </summary>
+    public Task<bool> WaitDurableAsync()
+    {
+        lock (_lock)
+        {
+            return _changes == _committedChanges ? Task.FromResult(true) : _durable.Task;
+        }
+    }
+
+    /// <summary>
+    /// Applies a message delivered by pub/sub (Dapr mode), idempotently by its message id: pub/sub does not keep a
+    /// partition's positions in order, so positions are not used. Returns false for a message seen before.
+    /// </summary>
+    public bool ApplyDelivered(string messageId, ForwardRequest message)
+    {
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        lock (_lock)
+        {
+            if (!_aggregator.EventIds.TryAdd(StableHash.Of("message:" + messageId)))
+            {
+                return false;
+            }
+            _changes++;
+            foreach (var logged in message.Events)
+            {
+                ApplyEvent(logged, touched);
+            }
+        }
+        Notify(touched);
+        return true;
+    }
+
+    /// <summary>Restores the last checkpoint (a full record, then the deltas after it), if any: applied = confirmed = its positions.</summary>
     public async Task<bool> RestoreAsync(CancellationToken cancellationToken)
     {
-        var bytes = await store.LoadAsync(ShardName, cancellationToken);
-        if (bytes is null)
+        var records = await store.LoadAsync(ShardName, cancellationToken);
+        if (records is null || records.Count == 0)
         {
             return false;
         }
-        using var reader = new BinaryReader(new MemoryStream(bytes));
-        if (reader.ReadInt32() != FormatVersion)
-        {
-            throw new InvalidDataException("Unknown checkpoint format.");
-        }
         lock (_lock)
         {
-            var positions = reader.ReadInt32();
-            for (var i = 0; i < positions; i++)
+            _aggregator = NewAggregator();
+            _aggregator.EventIds.TrackAdditions = false;
+            for (var r = 0; r < records.Count; r++)
             {
-                var key = (reader.ReadString(), reader.ReadInt32());
-                _applied[key] = reader.ReadInt64();
+                using var reader = new BinaryReader(new MemoryStream(records[r]));
+                var version = reader.ReadInt32();
+                var kind = version == 1 ? RecordKind.Full : version == FormatVersion ? (RecordKind)reader.ReadByte() : throw new InvalidDataException("Unknown checkpoint format.");
+                if ((kind == RecordKind.Full) != (r == 0))
+                {
+                    throw new InvalidDataException("A checkpoint must be one full record followed by deltas.");
+                }
+                ReadRecord(reader, kind);
             }
             _confirmed = new Dictionary<(string, int), long>(_applied);
-            _aggregator = new ShardAggregator(_options.EventIdWindow);
-            var experiments = reader.ReadInt32();
-            for (var i = 0; i < experiments; i++)
-            {
-                var experiment = Experiment.Parser.ParseFrom(reader.ReadBytes(reader.ReadInt32()));
-                _experiments[experiment.Id] = experiment;
-                _aggregator.Restore(ExperimentAggregator.Read(DefinitionMapping.ToDefinition(experiment), reader));
-            }
-            var previous = ReadIds(reader);
-            var current = ReadIds(reader);
-            _aggregator.EventIds.Restore(previous, current);
+            _aggregator.EventIds.TakeAdded();
+            _aggregator.EventIds.TrackAdditions = true;
+            _baseBytes = records[0].Length;
+            _deltaBytesSinceBase = records.Skip(1).Sum(d => (long)d.Length);
         }
         return true;
     }
 
-    private byte[] Serialize(Dictionary<(string, int), long> positions)
+    private ShardAggregator NewAggregator() => new(_options.EventIdWindow) { EventIds = { TrackAdditions = true } };
+
+    private void ReadRecord(BinaryReader reader, RecordKind kind)
+    {
+        _applied.Clear();
+        var positions = reader.ReadInt32();
+        for (var i = 0; i < positions; i++)
+        {
+            var key = (reader.ReadString(), reader.ReadInt32());
+            _applied[key] = reader.ReadInt64();
+        }
+        var held = new HashSet<string>(StringComparer.Ordinal);
+        var experiments = reader.ReadInt32();
+        for (var i = 0; i < experiments; i++)
+        {
+            var experiment = Experiment.Parser.ParseFrom(reader.ReadBytes(reader.ReadInt32()));
+            var definition = DefinitionMapping.ToDefinition(experiment);
+            _experiments[experiment.Id] = experiment;
+            held.Add(experiment.Id);
+            var whole = kind == RecordKind.Full || reader.ReadBoolean();
+            if (whole)
+            {
+                _aggregator.Restore(ExperimentAggregator.Read(definition, reader));
+            }
+            else
+            {
+                if (_aggregator.Find(experiment.Id) is null)
+                {
+                    throw new InvalidDataException("A checkpoint delta names an experiment it does not continue.");
+                }
+                // Same arms and KPIs (otherwise the record holds it whole): the state is kept, the revision taken.
+                _aggregator.Define(definition).ReadDelta(reader);
+            }
+        }
+        foreach (var gone in _experiments.Keys.Where(id => !held.Contains(id)).ToList())
+        {
+            _experiments.Remove(gone);
+            _aggregator.Remove(gone);
+        }
+        if (kind == RecordKind.Full)
+        {
+            var previous = ReadIds(reader);
+            var current = ReadIds(reader);
+            _aggregator.EventIds.Restore(previous, current);
+        }
+        else
+        {
+            // Replaying the additions in order rotates the window's generations exactly as they rotated.
+            foreach (var id in ReadIds(reader))
+            {
+                _aggregator.EventIds.TryAdd(id);
+            }
+        }
+    }
+
+    private byte[] Serialize(Dictionary<(string, int), long> positions, RecordKind kind)
     {
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream))
         {
             writer.Write(FormatVersion);
+            writer.Write((byte)kind);
             writer.Write(positions.Count);
             foreach (var ((log, partition), position) in positions)
             {
@@ -213,10 +396,34 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
                 var bytes = experiment.ToByteArray();
                 writer.Write(bytes.Length);
                 writer.Write(bytes);
-                _aggregator.Find(experiment.Id)!.Write(writer);
+                var aggregator = _aggregator.Find(experiment.Id)!;
+                if (kind == RecordKind.Full)
+                {
+                    aggregator.Write(writer);
+                }
+                else
+                {
+                    writer.Write(aggregator.NeedsFullWrite);
+                    if (aggregator.NeedsFullWrite)
+                    {
+                        aggregator.Write(writer);
+                    }
+                    else
+                    {
+                        aggregator.WriteDelta(writer);
+                    }
+                }
             }
-            WriteIds(writer, _aggregator.EventIds.PreviousIds);
-            WriteIds(writer, _aggregator.EventIds.CurrentIds);
+            var added = _aggregator.EventIds.TakeAdded();
+            if (kind == RecordKind.Full)
+            {
+                WriteIds(writer, _aggregator.EventIds.PreviousIds);
+                WriteIds(writer, _aggregator.EventIds.CurrentIds);
+            }
+            else
+            {
+                WriteIds(writer, added);
+            }
         }
         return stream.ToArray();
     }
@@ -239,5 +446,11 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
             ids.Add(reader.ReadUInt64());
         }
         return ids;
+    }
+
+    private enum RecordKind : byte
+    {
+        Full = 0,
+        Delta = 1,
     }
 }

@@ -35,12 +35,22 @@ internal sealed class StatisticsIntakeService(StatisticsShard shard, IOptions<St
                     probes.Writer.TryWrite(key);
                     continue;
                 }
+                // Probes are answered at once; events wait until the definitions are known (back-pressure, not loss).
+                await shard.DefinitionsReady.WaitAsync(context.CancellationToken);
                 shard.Apply(request);
             }
-            // Half-closed by the sender: confirm what the next checkpoint makes durable, then end.
-            await shard.NextCommit.WaitAsync(context.CancellationToken);
+            // Half-closed by the sender: wait until everything applied on this stream is durable (a checkpoint already
+            // under way may predate the last batch), let the writer send the final positions, then end.
+            List<((string Log, int Partition) Key, long Applied)> targets;
+            lock (sync)
+            {
+                targets = [.. touched.Keys.Select(k => (k, shard.Applied(k.Log, k.Partition)))];
+            }
+            while (targets.Any(t => shard.Confirmed(t.Key.Log, t.Key.Partition) < t.Applied))
+            {
+                await shard.NextCommit.WaitAsync(context.CancellationToken);
+            }
             probes.Writer.TryComplete();
-            await done.CancelAsync();
             await writer;
         }
         finally

@@ -162,6 +162,53 @@ public sealed class ExperimentAggregatorTests
     }
 
     [Fact]
+    public void A_full_write_then_deltas_continue_exactly_like_uninterrupted_state()
+    {
+        var events = new TrafficGenerator(6).Units(2000);
+        var quarter = events.Count / 4;
+        var live = new ShardAggregator();
+        live.Define(Definitions.SixKpis());
+        using var stream = new MemoryStream();
+        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        var lengths = new List<long>();
+        for (var part = 0; part < 3; part++)
+        {
+            foreach (var e in events.Skip(part * quarter).Take(quarter))
+            {
+                live.Apply(e);
+            }
+            var start = stream.Position;
+            if (part == 0)
+            {
+                live.Find("exp")!.Write(writer);
+            }
+            else
+            {
+                live.Find("exp")!.WriteDelta(writer);
+            }
+            writer.Flush();
+            lengths.Add(stream.Position - start);
+        }
+
+        stream.Position = 0;
+        using var reader = new BinaryReader(stream);
+        var restored = ExperimentAggregator.Read(Definitions.SixKpis(), reader);
+        restored.ReadDelta(reader);
+        restored.ReadDelta(reader);
+        var shard = new ShardAggregator();
+        shard.Restore(restored);
+        foreach (var e in events.Skip(3 * quarter))
+        {
+            live.Apply(e);
+            shard.Apply(e);
+        }
+
+        Assert.Equal(live.Find("exp")!.Snapshot().ToBytes(), restored.Snapshot().ToBytes());
+        // Each delta carries its quarter's units, not all units so far.
+        Assert.True(lengths[2] < lengths[0] * 1.5, string.Join(",", lengths));
+    }
+
+    [Fact]
     public void Per_unit_state_stays_within_128_bytes_for_six_kpis()
     {
         // Six KPIs over two request groups, clustered p99 and p50 (per-unit histograms), 3 requests per unit on average.

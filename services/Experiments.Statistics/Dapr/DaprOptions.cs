@@ -1,0 +1,36 @@
+namespace Experiments.Statistics.Dapr;
+
+/// <summary>
+/// Dapr mode, section <c>Dapr</c>: on when <see cref="HttpPort"/> is set. Defaults: pub/sub component <c>pubsub</c>,
+/// topic <c>experiment-events</c>, state store <c>statestore</c>, token from $DAPR_API_TOKEN, 10 s for a delivery's
+/// checkpoint to commit before it is answered RETRY.
+/// </summary>
+public sealed class DaprOptions
+{
+    /// <summary>The sidecar's HTTP port (daprd --dapr-http-port); unset means local mode.</summary>
+    public int? HttpPort { get; set; }
+
+    public string PubSubName { get; set; } = "pubsub";
+
+    public string Topic { get; set; } = "experiment-events";
+
+    /// <summary>State store component holding the checkpoints.</summary>
+    public string StateStoreName { get; set; } = "statestore";
+
+    /// <summary>Sent to the sidecar as <c>dapr-api-token</c>; null takes $DAPR_API_TOKEN.</summary>
+    public string? ApiToken { get; set; }
+
+    /// <summary>Expected from the sidecar on deliveries as <c>dapr-api-token</c>; null takes $APP_API_TOKEN; empty accepts any.</summary>
+    public string? AppApiToken { get; set; }
+
+    /// <summary>How long a delivery waits for the checkpoint that makes it durable.</summary>
+    public TimeSpan CommitTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public bool Enabled => HttpPort is > 0;
+
+    public Uri SidecarAddress => new($"http://127.0.0.1:{HttpPort}/");
+
+    public string? ResolveToken() => ApiToken ?? Environment.GetEnvironmentVariable("DAPR_API_TOKEN");
+
+    public string? ResolveAppToken() => AppApiToken ?? Environment.GetEnvironmentVariable("APP_API_TOKEN");
+}

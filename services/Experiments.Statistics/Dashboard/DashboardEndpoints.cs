@@ -1,0 +1,270 @@
+using System.Text.Json;
+using Experiments.Contracts.V1;
+using Experiments.Statistics.Intake;
+using Experiments.Statistics.Verdicts;
+using Google.Protobuf;
+
+namespace Experiments.Statistics.Dashboard;
+
+/// <summary>
+/// The dashboard's HTTP surface: the two pages (experiment list, experiment), their assets, and JSON that is the
+/// protobuf JSON mapping of the very messages the gRPC API returns — Verdict (GetVerdict's cache, FULL view),
+/// GetVerdictHistoryResponse points, ListAuditEntriesResponse, Experiment — so the page shows GetVerdict's numbers
+/// and computes none of its own. Live updates are Server-Sent Events fed by the same verdict cache.
+/// </summary>
+internal sealed class DashboardEndpoints(VerdictBook verdicts, StatisticsShard shard, AuditTrail audit, DashboardOptions options)
+{
+    // Default values too: a client must not mistake a missing `passed: false` for an unknown.
+    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
+    private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
+    private CancellationToken _stopping;
+
+    public void Map(WebApplication app)
+    {
+        // Live streams never end by themselves: they must end when the service stops, or shutdown waits for them.
+        _stopping = app.Lifetime.ApplicationStopping;
+        app.Use(async (context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+            headers["Referrer-Policy"] = "no-referrer";
+            await next(context);
+        });
+        app.MapGet("/", context => Asset(context, "index.html"));
+        app.MapGet("/experiments/{id}", context => Asset(context, "index.html"));
+        app.MapGet("/assets/{name}", context => Asset(context, (string)context.Request.RouteValues["name"]!));
+        app.MapGet("/api/experiments", ListAsync);
+        app.MapGet("/api/experiments/{id}", ExperimentAsync);
+        app.MapGet("/api/experiments/{id}/history", HistoryAsync);
+        app.MapGet("/api/experiments/{id}/audit", AuditAsync);
+        app.MapGet("/api/live", LiveAsync);
+    }
+
+    private static async Task Asset(HttpContext context, string name)
+    {
+        if (DashboardAssets.Find(name) is not { } asset)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+        context.Response.Headers.CacheControl = "no-cache";
+        context.Response.Headers.ETag = asset.ETag;
+        if (context.Request.Headers.IfNoneMatch == asset.ETag)
+        {
+            context.Response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+        context.Response.ContentType = asset.ContentType;
+        await context.Response.Body.WriteAsync(asset.Content, context.RequestAborted);
+    }
+
+    /// <summary>Every experiment this replica analyses, with its current verdict (BASIC view) or null.</summary>
+    private Task ListAsync(HttpContext context)
+    {
+        var current = verdicts.AllCurrent(full: false).ToDictionary(v => v.ExperimentId, StringComparer.Ordinal);
+        return WriteJsonAsync(context, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("experiments");
+            foreach (var experiment in shard.Experiments())
+            {
+                writer.WriteStartObject();
+                WriteMessage(writer, "experiment", experiment);
+                WriteMessage(writer, "verdict", current.GetValueOrDefault(experiment.Id));
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        });
+    }
+
+    /// <summary>One experiment's definition and current verdict, FULL view: exactly what GetVerdict returns.</summary>
+    private Task ExperimentAsync(HttpContext context)
+    {
+        var id = (string)context.Request.RouteValues["id"]!;
+        var experiment = shard.Experiments().FirstOrDefault(e => e.Id == id);
+        var verdict = verdicts.Current(id, full: true);
+        if (experiment is null && verdict is null)
+        {
+            return NotFoundAsync(context, $"No experiment '{id}' on this statistics service.");
+        }
+        return WriteJsonAsync(context, writer =>
+        {
+            writer.WriteStartObject();
+            WriteMessage(writer, "experiment", experiment);
+            WriteMessage(writer, "verdict", verdict);
+            writer.WriteEndObject();
+        });
+    }
+
+    /// <summary>GetVerdictHistory's points, thinned evenly to at most HistoryPoints verdicts (the newest always kept).</summary>
+    private Task HistoryAsync(HttpContext context)
+    {
+        var id = (string)context.Request.RouteValues["id"]!;
+        var history = verdicts.History(id);
+        var response = new GetVerdictHistoryResponse();
+        foreach (var verdict in Thin(history, Math.Max(2, options.HistoryPoints)))
+        {
+            foreach (var kpi in verdict.KpiResults)
+            {
+                var point = new VerdictHistoryPoint { ComputeTime = verdict.ComputeTime, KpiKey = kpi.KpiKey, Decision = verdict.Decision, KpiDecision = kpi.Decision };
+                point.Arms.AddRange(kpi.Arms);
+                point.Comparisons.AddRange(kpi.Comparisons);
+                response.Points.Add(point);
+            }
+        }
+        return WriteJsonAsync(context, writer => writer.WriteRawValue(Json.Format(response)));
+    }
+
+    private async Task AuditAsync(HttpContext context)
+    {
+        var id = (string)context.Request.RouteValues["id"]!;
+        var (entries, note) = await audit.ListAsync(id, context.RequestAborted);
+        await WriteJsonAsync(context, writer =>
+        {
+            writer.WriteStartObject();
+            WriteMessage(writer, "audit", entries);
+            if (note is null)
+            {
+                writer.WriteNull("note");
+            }
+            else
+            {
+                writer.WriteString("note", note);
+            }
+            writer.WriteEndObject();
+        });
+    }
+
+    /// <summary>
+    /// Server-Sent Events: "verdict" events carrying each new verdict (FULL for <c>?experiment=id</c>, BASIC for the
+    /// list), at most one per experiment per LiveInterval — the latest one, so a page never stays behind the cache.
+    /// </summary>
+    private async Task LiveAsync(HttpContext context)
+    {
+        var only = context.Request.Query["experiment"].ToString();
+        var full = only.Length > 0;
+        var reader = verdicts.Subscribe(out var unsubscribe);
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping);
+        var cancellationToken = ended.Token;
+        try
+        {
+            context.Response.ContentType = "text/event-stream";
+            context.Response.Headers.CacheControl = "no-cache";
+            await context.Response.WriteAsync("retry: 2000\n\n", cancellationToken);
+            await context.Response.Body.FlushAsync(cancellationToken);
+            var pending = new Dictionary<string, Verdict>(StringComparer.Ordinal);
+            var lastWrite = DateTimeOffset.UtcNow;
+            using var tick = new PeriodicTimer(options.LiveInterval);
+            var next = tick.WaitForNextTickAsync(cancellationToken).AsTask();
+            var read = reader.WaitToReadAsync(cancellationToken).AsTask();
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var done = await Task.WhenAny(next, read);
+                if (done == read)
+                {
+                    if (!await read)
+                    {
+                        return;
+                    }
+                    while (reader.TryRead(out var verdict))
+                    {
+                        if (!full || verdict.ExperimentId == only)
+                        {
+                            pending[verdict.ExperimentId] = verdict;
+                        }
+                    }
+                    read = reader.WaitToReadAsync(cancellationToken).AsTask();
+                    continue;
+                }
+                await next;
+                next = tick.WaitForNextTickAsync(cancellationToken).AsTask();
+                foreach (var verdict in pending.Values)
+                {
+                    await WriteEventAsync(context, "verdict", Json.Format(full ? verdict : Basic(verdict)), cancellationToken);
+                    lastWrite = DateTimeOffset.UtcNow;
+                }
+                pending.Clear();
+                if (DateTimeOffset.UtcNow - lastWrite > KeepAlive)
+                {
+                    await context.Response.WriteAsync(": keep-alive\n\n", cancellationToken);
+                    await context.Response.Body.FlushAsync(cancellationToken);
+                    lastWrite = DateTimeOffset.UtcNow;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The browser went away, or the service is stopping.
+        }
+        finally
+        {
+            unsubscribe();
+        }
+    }
+
+    private static async Task WriteEventAsync(HttpContext context, string name, string data, CancellationToken cancellationToken)
+    {
+        await context.Response.WriteAsync($"event: {name}\ndata: {data}\n\n", cancellationToken);
+        await context.Response.Body.FlushAsync(cancellationToken);
+    }
+
+    private static Verdict Basic(Verdict full)
+    {
+        if (full.LatencyHistograms.Count == 0)
+        {
+            return full;
+        }
+        var basic = full.Clone();
+        basic.LatencyHistograms.Clear();
+        return basic;
+    }
+
+    private static IEnumerable<Verdict> Thin(IReadOnlyList<Verdict> history, int max)
+    {
+        if (history.Count <= max)
+        {
+            return history;
+        }
+        var step = (history.Count - 1) / (double)(max - 1);
+        return Enumerable.Range(0, max).Select(i => history[(int)Math.Round(i * step)]);
+    }
+
+    private static void WriteMessage(Utf8JsonWriter writer, string name, IMessage? message)
+    {
+        writer.WritePropertyName(name);
+        if (message is null)
+        {
+            writer.WriteNullValue();
+        }
+        else
+        {
+            writer.WriteRawValue(Json.Format(message), skipInputValidation: true);
+        }
+    }
+
+    private static Task NotFoundAsync(HttpContext context, string message)
+    {
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        return WriteJsonAsync(context, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("error", message);
+            writer.WriteEndObject();
+        });
+    }
+
+    private static async Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> write)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            write(writer);
+        }
+        await context.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted);
+    }
+}

@@ -1,0 +1,69 @@
+using Experiments.Contracts.V1;
+using Google.Protobuf.WellKnownTypes;
+
+namespace Experiments.Dashboard.Tests.Support;
+
+/// <summary>The experiments the browser tests seed, as the assignment service would stream them, with their audit trails.</summary>
+internal static class DemoExperiments
+{
+    /// <summary>A faster matching engine: PlaceOrder 18% faster, errors unchanged — a SHIP.</summary>
+    public static Experiment MatchingEngine(DateTimeOffset start)
+    {
+        var experiment = Base("matching-engine-v2", "Matching engine v2", "place-order-engine", "fast-engine", start, revision: 3);
+        experiment.Description = "Hypothesis: the lock-free order book cuts PlaceOrder latency for every client without raising errors.";
+        experiment.RolloutPercent = 50;
+        experiment.Kpis.Add(new Kpi { Key = "place-order-mean", DisplayName = "PlaceOrder mean latency", Kind = KpiKind.LatencyMean, Role = KpiRole.Primary, ApiName = DemoTraffic.PlaceOrder });
+        experiment.Kpis.Add(new Kpi { Key = "place-order-p99", DisplayName = "PlaceOrder p99 latency", Kind = KpiKind.LatencyP99, Role = KpiRole.Guardrail, ApiName = DemoTraffic.PlaceOrder, Tolerance = 0.05 });
+        experiment.Kpis.Add(new Kpi { Key = "error-rate", DisplayName = "Error rate", Kind = KpiKind.ErrorRate, Role = KpiRole.Guardrail, Tolerance = 0.1 });
+        experiment.Kpis.Add(new Kpi { Key = "quote-p50", DisplayName = "GetQuote p50 latency", Kind = KpiKind.LatencyP50, Role = KpiRole.Secondary, ApiName = DemoTraffic.GetQuote });
+        return experiment;
+    }
+
+    /// <summary>A quote cache, seeded in two steps to watch the page update.</summary>
+    public static Experiment QuoteCache(DateTimeOffset start)
+    {
+        var experiment = Base("quote-cache", "Quote cache warm-up", "quote-cache", "warm-cache", start, revision: 2);
+        experiment.RolloutPercent = 20;
+        experiment.Kpis.Add(new Kpi { Key = "quote-mean", DisplayName = "GetQuote mean latency", Kind = KpiKind.LatencyMean, Role = KpiRole.Primary, ApiName = DemoTraffic.GetQuote });
+        experiment.Kpis.Add(new Kpi { Key = "error-rate", DisplayName = "Error rate", Kind = KpiKind.ErrorRate, Role = KpiRole.Guardrail, Tolerance = 0.1 });
+        return experiment;
+    }
+
+    /// <summary>A broker adapter that fails three times as often — a ROLL_BACK.</summary>
+    public static Experiment BrokerAdapter(DateTimeOffset start)
+    {
+        var experiment = Base("broker-adapter", "New broker adapter", "broker-adapter", "fix-adapter", start, revision: 2);
+        experiment.RolloutPercent = 10;
+        experiment.Kpis.Add(new Kpi { Key = "place-order-mean", DisplayName = "PlaceOrder mean latency", Kind = KpiKind.LatencyMean, Role = KpiRole.Primary, ApiName = DemoTraffic.PlaceOrder });
+        experiment.Kpis.Add(new Kpi { Key = "error-rate", DisplayName = "Error rate", Kind = KpiKind.ErrorRate, Role = KpiRole.Guardrail, Tolerance = 0.1 });
+        return experiment;
+    }
+
+    /// <summary>Created, started at 10%, ramped to 50%: the trail of <see cref="MatchingEngine"/>.</summary>
+    public static List<AuditEntry> MatchingEngineAudit(DateTimeOffset start) =>
+    [
+        Entry("matching-engine-v2", 1, start.AddHours(-3), "alice", AuditAction.Create, "created", "", []),
+        Entry("matching-engine-v2", 2, start, "alice", AuditAction.Start, "started at rollout 10%", "", [("status", "DRAFT", "RUNNING"), ("rollout_percent", "0", "10")]),
+        Entry("matching-engine-v2", 3, start.AddDays(1), "bob", AuditAction.Ramp, "rollout 10% → 50%", "no guardrail breach after a day", [("rollout_percent", "10", "50")]),
+    ];
+
+    private static Experiment Base(string id, string name, string flag, string treatment, DateTimeOffset start, long revision)
+    {
+        var experiment = new Experiment
+        {
+            Id = id, DisplayName = name, FlagKey = flag, RandomizationUnit = RandomizationUnit.User, Status = ExperimentStatus.Running, Revision = revision,
+            Alpha = 0.05, MinimumDetectableEffect = 0.05, StartTime = Timestamp.FromDateTimeOffset(start),
+            Horizon = new Horizon { MaxUnits = 20_000, MaxDuration = Duration.FromTimeSpan(TimeSpan.FromDays(14)) },
+        };
+        experiment.Variants.Add(new Variant { Key = "control", Weight = 50, IsControl = true });
+        experiment.Variants.Add(new Variant { Key = treatment, Weight = 50 });
+        return experiment;
+    }
+
+    private static AuditEntry Entry(string id, long revision, DateTimeOffset at, string actor, AuditAction action, string summary, string reason, (string Field, string Before, string After)[] changes)
+    {
+        var entry = new AuditEntry { ExperimentId = id, Revision = revision, CreateTime = Timestamp.FromDateTimeOffset(at), Actor = actor, Action = action, Summary = summary, Reason = reason };
+        entry.Changes.AddRange(changes.Select(c => new FieldChange { FieldPath = c.Field, Before = c.Before, After = c.After }));
+        return entry;
+    }
+}

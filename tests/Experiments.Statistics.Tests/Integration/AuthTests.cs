@@ -1,0 +1,58 @@
+using Experiments.Contracts.V1;
+using Experiments.Grpc;
+using Experiments.Statistics.Tests.Support;
+
+namespace Experiments.Statistics.Tests.Integration;
+
+/// <summary>Statistics needs the read scope, StatisticsIntake the ingest scope.</summary>
+public sealed class AuthTests : IAsyncLifetime
+{
+    private readonly TempDirectory _data = new();
+    private StatisticsHost _host = null!;
+
+    public Task InitializeAsync()
+    {
+        _host = new StatisticsHost(_data.Path, new Dictionary<string, string> { ["Statistics:PartitionCount"] = "1" });
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        _data.Dispose();
+    }
+
+    [Theory]
+    [InlineData(null, StatusCode.Unauthenticated)]
+    [InlineData("not-a-key", StatusCode.Unauthenticated)]
+    [InlineData(StatisticsHost.IngestKey, StatusCode.PermissionDenied)]
+    [InlineData(StatisticsHost.AdminKey, StatusCode.PermissionDenied)]
+    [InlineData(StatisticsHost.ReadKey, StatusCode.NotFound)]
+    public async Task Reading_verdicts_needs_the_read_scope(string? key, StatusCode expected)
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Client(key).GetVerdictAsync(new GetVerdictRequest { ExperimentId = "exp-1" }).ResponseAsync);
+        var history = await Assert.ThrowsAsync<RpcException>(() => _host.Client(key).GetVerdictHistoryAsync(new GetVerdictHistoryRequest()).ResponseAsync);
+
+        Assert.Equal(expected, error.StatusCode);
+        Assert.Equal(expected == StatusCode.NotFound ? StatusCode.InvalidArgument : expected, history.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(null, StatusCode.Unauthenticated)]
+    [InlineData(StatisticsHost.ReadKey, StatusCode.PermissionDenied)]
+    [InlineData(StatisticsHost.AdminKey, StatusCode.PermissionDenied)]
+    public async Task Forwarding_events_needs_the_ingest_scope(string? key, StatusCode expected)
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() => Forwarding.SendAllAsync(_host.Client(key), [Forwarding.Probe("log-a", 0, 1)]));
+
+        Assert.Equal(expected, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_ingest_scope_may_forward()
+    {
+        var confirmed = await Forwarding.SendAllAsync(_host.Client(StatisticsHost.IngestKey), [Forwarding.Probe("log-a", 0, 1)]);
+
+        Assert.Equal(0, confirmed[0]);
+    }
+}

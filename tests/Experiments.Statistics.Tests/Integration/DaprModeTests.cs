@@ -1,0 +1,236 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Experiments.Contracts.V1;
+using Experiments.Statistics.Intake;
+using Experiments.Statistics.Tests.Support;
+
+namespace Experiments.Statistics.Tests.Integration;
+
+/// <summary>
+/// Dapr mode (Dapr:HttpPort set): the programmatic subscription and CloudEvents delivery answered per Dapr's contract,
+/// checkpoints in the state store through a test double of the sidecar's HTTP API.
+/// </summary>
+public sealed class DaprModeTests : IAsyncLifetime
+{
+    private readonly TempDirectory _data = new();
+    private AssignmentDouble _assignment = null!;
+    private DaprSidecarDouble _sidecar = null!;
+
+    public async Task InitializeAsync()
+    {
+        _assignment = await AssignmentDouble.StartAsync(0, TestExperiments.Latency("exp-1"));
+        _sidecar = await DaprSidecarDouble.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _sidecar.DisposeAsync();
+        await _assignment.DisposeAsync();
+        _data.Dispose();
+    }
+
+    private StatisticsHost Host() => new(_data.Path, new Dictionary<string, string>
+    {
+        ["Statistics:AssignmentAddress"] = _assignment.Address,
+        ["Dapr:HttpPort"] = _sidecar.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Dapr:PubSubName"] = "events-pubsub",
+        ["Dapr:ApiToken"] = "sidecar-token",
+        ["Dapr:AppApiToken"] = "app-token",
+        ["Dapr:CommitTimeout"] = "00:00:05",
+    });
+
+    /// <summary>
+    /// Delivers concurrently across units but in order within a unit — what a broker partitioned by unit (the
+    /// forwarder's partitionKey) gives: an event before its unit's exposure would not be attributed.
+    /// </summary>
+    private static async Task<List<string>> DeliverPerUnitAsync(StatisticsHost host, IEnumerable<LoggedEvent> events)
+    {
+        var chains = events.GroupBy(e => e.Event.UserId).Select(async unit =>
+        {
+            var statuses = new List<string>();
+            foreach (var logged in unit)
+            {
+                statuses.Add(await DeliverAsync(host, CloudEvents.Of("log-a", logged)));
+            }
+            return statuses;
+        });
+        return [.. (await Task.WhenAll(chains)).SelectMany(s => s)];
+    }
+
+    private static async Task<string> DeliverAsync(StatisticsHost host, string body, string token = "app-token")
+    {
+        using var http = host.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/dapr/events/experiment-events") { Content = new StringContent(body, Encoding.UTF8) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/cloudevents+json");
+        request.Headers.Add("dapr-api-token", token);
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(["status"], document.RootElement.EnumerateObject().Select(p => p.Name));
+        return document.RootElement.GetProperty("status").GetString()!;
+    }
+
+    [Fact]
+    public async Task The_subscription_lists_the_topic_on_the_configured_pubsub_with_its_route()
+    {
+        await using var host = Host();
+        using var http = host.CreateClient();
+
+        using var response = await http.GetAsync("/dapr/subscribe");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var subscription = Assert.Single(document.RootElement.EnumerateArray());
+        Assert.Equal("events-pubsub", subscription.GetProperty("pubsubname").GetString());
+        Assert.Equal("experiment-events", subscription.GetProperty("topic").GetString());
+        Assert.Equal("/dapr/events/experiment-events", subscription.GetProperty("route").GetString());
+    }
+
+    [Fact]
+    public async Task Deliveries_are_applied_once_by_event_id_and_answered_success_after_the_state_store_commit()
+    {
+        await using var host = Host();
+        var traffic = new Traffic(61, "exp-1");
+        var events = Forwarding.Log(traffic.Users(120));
+        var messages = events.Select(e => CloudEvents.Of("log-a", e)).ToList();
+
+        await host.Get<StatisticsShard>().DefinitionsReady.WaitAsync(TimeSpan.FromSeconds(30)); // before that, deliveries are answered RETRY
+        var first = await DeliverPerUnitAsync(host, events);
+        // Dapr redelivers at least once: the same messages again, in any order.
+        var again = await Task.WhenAll(messages.AsEnumerable().Reverse().Take(60).Select(m => DeliverAsync(host, m)));
+
+        Assert.All(first, s => Assert.Equal("SUCCESS", s));
+        Assert.All(again, s => Assert.Equal("SUCCESS", s));
+        Assert.True(_sidecar.Saves > 0);
+        Assert.Contains("statistics-checkpoint-statistics", _sidecar.Keys);
+        Assert.All(_sidecar.Tokens, t => Assert.Equal("sidecar-token", t));
+        var verdict = await host.Client().WaitForVerdictAsync("exp-1", v => v.KpiResults[0].Arms.Sum(a => a.Observations) == traffic.Requests.Sum());
+        await Task.Delay(200);
+        verdict = await host.Client().GetVerdictAsync(new GetVerdictRequest { ExperimentId = "exp-1" });
+        Assert.Equal(traffic.Exposed, verdict.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
+        Assert.Equal(traffic.Requests, verdict.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Select(a => a.Observations));
+
+        // A restarted replica restores the state from the store: the same counts before any new delivery.
+        await host.DisposeAsync();
+        await using var restarted = Host();
+        var restored = await restarted.Client().WaitForVerdictAsync("exp-1", v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == traffic.Exposed.Sum());
+        Assert.Equal(traffic.Requests, restored.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Select(a => a.Observations));
+        Assert.Equal("SUCCESS", await DeliverAsync(restarted, messages[0]));
+    }
+
+    [Theory]
+    [InlineData("not json at all")]
+    [InlineData("""{"specversion":"1.0","source":"x","type":"experiments.v1.ForwardRequest","data":{}}""")]
+    [InlineData("""{"specversion":"1.0","id":"a","source":"x","type":"com.example.other","data":{"logId":"l"}}""")]
+    [InlineData("""{"specversion":"1.0","id":"b","source":"x","type":"experiments.v1.ForwardRequest","data":{"events":"nope"}}""")]
+    [InlineData("""{"specversion":"1.0","id":"c","source":"x","type":"experiments.v1.ForwardRequest","data":{"logId":"l","events":[]}}""")]
+    [InlineData("""{"specversion":"1.0","id":"d","source":"x","type":"experiments.v1.ForwardRequest","data_base64":"!!!"}""")]
+    public async Task Undecodable_messages_are_dropped(string body)
+    {
+        await using var host = Host();
+
+        Assert.Equal("DROP", await DeliverAsync(host, body));
+    }
+
+    [Fact]
+    public async Task A_delivery_whose_checkpoint_cannot_commit_is_answered_retry_and_counted_once_when_redelivered()
+    {
+        await using var host = Host();
+        var traffic = new Traffic(62, "exp-1");
+        var events = Forwarding.Log(traffic.Users(30));
+        await host.Get<StatisticsShard>().DefinitionsReady.WaitAsync(TimeSpan.FromSeconds(30));
+
+        _sidecar.FailSaves = true;
+        var failed = await DeliverAsync(host, CloudEvents.Of("log-a", events[0]));
+        _sidecar.FailSaves = false;
+        var statuses = await DeliverPerUnitAsync(host, events);
+
+        Assert.Equal("RETRY", failed);
+        Assert.All(statuses, s => Assert.Equal("SUCCESS", s));
+        var verdict = await host.Client().WaitForVerdictAsync("exp-1", v => v.KpiResults[0].Arms.Sum(a => a.Observations) == traffic.Requests.Sum());
+        Assert.Equal(traffic.Exposed, verdict.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
+        Assert.Equal(traffic.Requests, verdict.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Select(a => a.Observations));
+    }
+
+    [Fact]
+    public async Task A_checkpoint_key_changed_by_another_writer_is_not_overwritten_and_deliveries_are_retried()
+    {
+        await using var host = Host();
+        var messages = Forwarding.Log(new Traffic(63, "exp-1").Users(10)).Select(e => CloudEvents.Of("log-a", e)).ToList();
+        await host.Get<StatisticsShard>().DefinitionsReady.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("SUCCESS", await DeliverAsync(host, messages[0]));
+
+        _sidecar.OverwriteFromElsewhere("statistics-checkpoint-statistics");
+
+        Assert.Equal("RETRY", await DeliverAsync(host, messages[1]));
+    }
+
+    [Fact]
+    public async Task Deliveries_without_the_app_token_are_refused()
+    {
+        await using var host = Host();
+        using var http = host.CreateClient();
+
+        using var response = await http.PostAsync("/dapr/events/experiment-events", new StringContent("{}", Encoding.UTF8, "application/cloudevents+json"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [DaprdFact]
+    public async Task With_a_real_daprd_events_published_to_the_topic_reach_the_verdict()
+    {
+        // Runs where daprd (and its in-memory components) exist; see DaprdFactAttribute.
+        var components = Path.Combine(_data.Path, "components");
+        Directory.CreateDirectory(components);
+        await File.WriteAllTextAsync(Path.Combine(components, "pubsub.yaml"), """
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata:
+              name: pubsub
+            spec:
+              type: pubsub.in-memory
+              version: v1
+            """);
+        await File.WriteAllTextAsync(Path.Combine(components, "statestore.yaml"), """
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata:
+              name: statestore
+            spec:
+              type: state.in-memory
+              version: v1
+            """);
+        var daprPort = AssignmentDouble.FreePort();
+        await using var statistics = await Experiments.Tests.Shared.ServiceProcess.StartAsync("Experiments.Statistics",
+            "--Data:Folder=" + _data.Path, "--Statistics:AssignmentAddress=" + _assignment.Address, "--Dapr:HttpPort=" + daprPort);
+        var appPort = new Uri(statistics.Address).Port;
+        using var daprd = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(Daprd.Path!)
+        {
+            ArgumentList = { "--app-id", "statistics", "--app-port", appPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--app-protocol", "h2c",
+                "--dapr-http-port", daprPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--resources-path", components },
+            UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
+        })!;
+        try
+        {
+            var traffic = new Traffic(64, "exp-1");
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{daprPort}/") };
+            await IntakeTests.WaitUntilAsync(() => http.GetAsync("v1.0/healthz").Result.IsSuccessStatusCode, TimeSpan.FromSeconds(60));
+            foreach (var logged in Forwarding.Log(traffic.Users(50)))
+            {
+                using var content = new StringContent(CloudEvents.Of("log-a", logged), Encoding.UTF8, "application/cloudevents+json");
+                (await http.PostAsync("v1.0/publish/pubsub/experiment-events", content)).EnsureSuccessStatusCode();
+            }
+            using var channel = Experiments.Grpc.GrpcChannel.ForAddress(statistics.Address);
+            var verdict = await new StatisticsClient(channel, "dev-local-key").WaitForVerdictAsync("exp-1",
+                v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == traffic.Exposed.Sum(), TimeSpan.FromSeconds(60));
+            Assert.Equal(traffic.Exposed, verdict.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
+        }
+        finally
+        {
+            daprd.Kill(entireProcessTree: true);
+        }
+    }
+}
