@@ -11,6 +11,9 @@ namespace Microsoft.AspNetCore.Builder;
 
 public static class GrpcEndpointRouteBuilderExtensions
 {
+    private static readonly UnimplementedFallbackPolicy.MethodMetadata MethodMetadata = new();
+    private static readonly UnimplementedFallbackPolicy.FallbackMetadata FallbackMetadata = new();
+
     /// <summary>
     /// Serves the proto service <paramref name="service"/> with <typeparamref name="TService"/>, one public
     /// method per RPC in grpc-dotnet's shapes. Throws when a method has no handler, so start-up fails.
@@ -32,7 +35,9 @@ public static class GrpcEndpointRouteBuilderExtensions
         var builders = new List<IEndpointConventionBuilder>(methods.Count);
         foreach (var method in methods)
         {
-            builders.Add(endpoints.MapPost(method.Path, method.Handler).WithDisplayName("gRPC " + method.Path));
+            builders.Add(endpoints.MapPost(method.Path, method.Handler)
+                .WithDisplayName("gRPC " + method.Path)
+                .WithMetadata(MethodMetadata));
         }
         MapUnimplemented(endpoints, registry);
         GrpcServerLog.ServiceMapped(logger, service.FullName, methods.Count);
@@ -60,7 +65,7 @@ public static class GrpcEndpointRouteBuilderExtensions
             return ProtocolErrors.WriteUnimplementedAsync(http, registry.Contains(serviceName)
                 ? $"Method {path.TrimStart('/')} is unimplemented."
                 : $"Service {serviceName} is unimplemented.");
-        }).WithOrder(int.MaxValue).WithDisplayName("gRPC unimplemented");
+        }).WithOrder(int.MaxValue).WithDisplayName("gRPC unimplemented").WithMetadata(FallbackMetadata);
     }
 
     private sealed class CompositeEndpointConventionBuilder(IReadOnlyList<IEndpointConventionBuilder> builders) : IEndpointConventionBuilder

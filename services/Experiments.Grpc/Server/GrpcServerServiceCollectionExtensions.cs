@@ -1,6 +1,8 @@
 using Experiments.Grpc.Health;
 using Experiments.Grpc.Reflection;
 using Experiments.Grpc.Server;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -17,7 +19,9 @@ public static class GrpcServerServiceCollectionExtensions
         {
             options.Configure(configure);
         }
+        services.TryAddSingleton(new ServiceRegistrations(services));
         services.AddSingleton<GrpcServiceRegistry>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, UnimplementedFallbackPolicy>());
         services.AddSingleton<HealthStatusRegistry>();
         services.AddSingleton<HealthService>();
         services.AddSingleton<ReflectionServiceV1>();

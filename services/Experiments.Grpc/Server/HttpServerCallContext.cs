@@ -1,11 +1,13 @@
 using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Net.Sockets;
 using Experiments.Grpc.Protocol;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
 
 namespace Experiments.Grpc.Server;
 
@@ -95,7 +97,9 @@ internal sealed class HttpServerCallContext : ServerCallContext
             bodySize.MaxRequestBodySize = null;
         }
 
-        var encoding = request.Headers[GrpcProtocol.EncodingHeader].ToString();
+        // The typed properties reach Kestrel's known-header fields directly; an indexer with our own name string
+        // compares it case-insensitively with every known header of the same length, on every call.
+        var encoding = request.Headers.GrpcEncoding.ToString();
         if (encoding.Length > 0 && encoding != GrpcProtocol.IdentityEncoding)
         {
             if (!MessageCompression.IsSupported(encoding))
@@ -107,13 +111,13 @@ internal sealed class HttpServerCallContext : ServerCallContext
         }
 
         var algorithm = _options.ResponseCompressionAlgorithm;
-        if (algorithm is not null && MessageCompression.Accepts(request.Headers[GrpcProtocol.AcceptEncodingHeader], algorithm))
+        if (algorithm is not null && MessageCompression.Accepts(request.Headers.GrpcAcceptEncoding, algorithm))
         {
             ResponseEncoding = algorithm;
             response.Headers[GrpcProtocol.EncodingHeader] = algorithm;
         }
 
-        var timeoutHeader = request.Headers[GrpcProtocol.TimeoutHeader].ToString();
+        var timeoutHeader = request.Headers.GrpcTimeout.ToString();
         if (timeoutHeader.Length > 0)
         {
             if (!GrpcTimeout.TryParse(timeoutHeader, out var timeout))
@@ -131,7 +135,7 @@ internal sealed class HttpServerCallContext : ServerCallContext
     }
 
     /// <summary>Reads the one request message of a unary or server-streaming call.</summary>
-    public async Task<T> ReadSingleMessageAsync<T>(MessageParser<T> parser)
+    public async ValueTask<T> ReadSingleMessageAsync<T>(MessageParser<T> parser)
         where T : IMessage<T>
     {
         var reader = _http.Request.BodyReader;
@@ -140,7 +144,16 @@ internal sealed class HttpServerCallContext : ServerCallContext
         var haveMessage = false;
         while (true)
         {
-            var result = await reader.ReadAsync(token).ConfigureAwait(false);
+            ReadResult result;
+            try
+            {
+                result = await reader.ReadAsync(token).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                // The transport failed under the call (the client dropped its connection or reset the stream).
+                throw ConnectionLost(ex);
+            }
             var buffer = result.Buffer;
             if (!haveMessage && MessageFraming.TryReadFrame(ref buffer, _options.MaxReceiveMessageSize, out var compressed, out var payload))
             {
@@ -173,7 +186,16 @@ internal sealed class HttpServerCallContext : ServerCallContext
         var reader = _http.Request.BodyReader;
         while (true)
         {
-            var result = await reader.ReadAsync(token).ConfigureAwait(false);
+            ReadResult result;
+            try
+            {
+                result = await reader.ReadAsync(token).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                // The transport failed under the call (the client dropped its connection or reset the stream).
+                throw ConnectionLost(ex);
+            }
             var buffer = result.Buffer;
             if (MessageFraming.TryReadFrame(ref buffer, _options.MaxReceiveMessageSize, out var compressed, out var payload))
             {
@@ -273,6 +295,10 @@ internal sealed class HttpServerCallContext : ServerCallContext
         }
     }
 
+    private RpcException ConnectionLost(IOException exception) => DeadlineExceeded
+        ? new RpcException(new Status(StatusCode.DeadlineExceeded, "Deadline exceeded."))
+        : new RpcException(new Status(StatusCode.Cancelled, "The connection ended while the request was being read: " + exception.Message));
+
     /// <summary>Turns a handler failure into the call's status.</summary>
     public void SetError(Exception exception)
     {
@@ -345,7 +371,8 @@ internal sealed class HttpServerCallContext : ServerCallContext
             }
             return HasDeadline ? response.CompleteAsync() : Task.CompletedTask;
         }
-        response.AppendTrailer(GrpcProtocol.StatusHeader, StatusText(status.StatusCode));
+        // HeaderNames' own instance lets Kestrel find its known grpc-status trailer by reference.
+        response.AppendTrailer(HeaderNames.GrpcStatus, StatusText(status.StatusCode));
         if (!string.IsNullOrEmpty(status.Detail))
         {
             response.AppendTrailer(GrpcProtocol.MessageHeader, PercentEncoding.Encode(status.Detail));

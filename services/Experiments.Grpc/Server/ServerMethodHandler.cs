@@ -39,11 +39,11 @@ internal sealed class ServerMethodHandler<TService, TRequest, TResponse>
                 UnaryServerMethod<TRequest, TResponse> pipeline = activator.OwnsInstances
                     ? async (request, context) =>
                     {
-                        var service = activator.Create(context.HttpContext.RequestServices);
+                        var service = activator.Create(context.HttpContext);
                         try { return await invoke(service, request, context).ConfigureAwait(false); }
                         finally { await ServiceActivator<TService>.ReleaseAsync(service).ConfigureAwait(false); }
                     }
-                    : (request, context) => invoke(activator.Create(context.HttpContext.RequestServices), request, context);
+                    : (request, context) => invoke(activator.Create(context.HttpContext), request, context);
                 for (var i = interceptors.Count - 1; i >= 0; i--)
                 {
                     var (interceptor, next) = (interceptors[i], pipeline);
@@ -58,11 +58,11 @@ internal sealed class ServerMethodHandler<TService, TRequest, TResponse>
                 ClientStreamingServerMethod<TRequest, TResponse> pipeline = activator.OwnsInstances
                     ? async (requests, context) =>
                     {
-                        var service = activator.Create(context.HttpContext.RequestServices);
+                        var service = activator.Create(context.HttpContext);
                         try { return await invoke(service, requests, context).ConfigureAwait(false); }
                         finally { await ServiceActivator<TService>.ReleaseAsync(service).ConfigureAwait(false); }
                     }
-                    : (requests, context) => invoke(activator.Create(context.HttpContext.RequestServices), requests, context);
+                    : (requests, context) => invoke(activator.Create(context.HttpContext), requests, context);
                 for (var i = interceptors.Count - 1; i >= 0; i--)
                 {
                     var (interceptor, next) = (interceptors[i], pipeline);
@@ -77,11 +77,11 @@ internal sealed class ServerMethodHandler<TService, TRequest, TResponse>
                 ServerStreamingServerMethod<TRequest, TResponse> pipeline = activator.OwnsInstances
                     ? async (request, responses, context) =>
                     {
-                        var service = activator.Create(context.HttpContext.RequestServices);
+                        var service = activator.Create(context.HttpContext);
                         try { await invoke(service, request, responses, context).ConfigureAwait(false); }
                         finally { await ServiceActivator<TService>.ReleaseAsync(service).ConfigureAwait(false); }
                     }
-                    : (request, responses, context) => invoke(activator.Create(context.HttpContext.RequestServices), request, responses, context);
+                    : (request, responses, context) => invoke(activator.Create(context.HttpContext), request, responses, context);
                 for (var i = interceptors.Count - 1; i >= 0; i--)
                 {
                     var (interceptor, next) = (interceptors[i], pipeline);
@@ -96,11 +96,11 @@ internal sealed class ServerMethodHandler<TService, TRequest, TResponse>
                 DuplexStreamingServerMethod<TRequest, TResponse> pipeline = activator.OwnsInstances
                     ? async (requests, responses, context) =>
                     {
-                        var service = activator.Create(context.HttpContext.RequestServices);
+                        var service = activator.Create(context.HttpContext);
                         try { await invoke(service, requests, responses, context).ConfigureAwait(false); }
                         finally { await ServiceActivator<TService>.ReleaseAsync(service).ConfigureAwait(false); }
                     }
-                    : (requests, responses, context) => invoke(activator.Create(context.HttpContext.RequestServices), requests, responses, context);
+                    : (requests, responses, context) => invoke(activator.Create(context.HttpContext), requests, responses, context);
                 for (var i = interceptors.Count - 1; i >= 0; i--)
                 {
                     var (interceptor, next) = (interceptors[i], pipeline);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Experiments.Grpc.Server;
@@ -10,6 +11,8 @@ internal sealed class ServiceActivator<TService>
     where TService : class
 {
     private readonly ObjectFactory<TService>? _factory;
+    private readonly IServiceProvider? _singletonProvider;
+    private TService? _singleton;
 
     public ServiceActivator(IServiceProvider root)
     {
@@ -18,13 +21,30 @@ internal sealed class ServiceActivator<TService>
         {
             _factory = ActivatorUtilities.CreateFactory<TService>([]);
         }
+        else if (root.GetService<ServiceRegistrations>()?.IsSingleton(typeof(TService)) ?? false)
+        {
+            _singletonProvider = root;
+        }
     }
 
     /// <summary>True when each call gets its own instance that must be released.</summary>
     public bool OwnsInstances => _factory is not null;
 
-    public TService Create(IServiceProvider services) =>
-        _factory is null ? services.GetRequiredService<TService>() : _factory(services, null);
+    public TService Create(HttpContext http)
+    {
+        if (_factory is not null)
+        {
+            return _factory(http.RequestServices, null);
+        }
+        // The container's one instance, resolved at the first call as before, but without creating the call's
+        // request scope (HttpContext.RequestServices), which costs every call an allocation-heavy scope and its
+        // disposal. Two first calls may race here; both get the same instance from the container.
+        if (_singletonProvider is not null)
+        {
+            return _singleton ??= _singletonProvider.GetRequiredService<TService>();
+        }
+        return http.RequestServices.GetRequiredService<TService>();
+    }
 
     public static ValueTask ReleaseAsync(TService service)
     {
