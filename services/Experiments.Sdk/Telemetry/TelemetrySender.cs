@@ -72,6 +72,10 @@ internal sealed class TelemetrySender(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && stoppingToken.IsCancellationRequested)
+        {
+            // The host is stopping with a batch in flight: a normal end, not a failure of the sender.
+        }
         finally
         {
             await CloseCallAsync().ConfigureAwait(false);
