@@ -78,6 +78,32 @@ public sealed class Metadata : IList<Metadata.Entry>
 
     public void RemoveAt(int index) => _entries.RemoveAt(index);
 
+    /// <summary>True for a non-empty key of 0-9 a-z _ - . (upper-case letters allowed: keys are lower-cased).</summary>
+    internal static bool IsValidKey(string key)
+    {
+        foreach (var c in key)
+        {
+            if (!(c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '-' or '_' or '.'))
+            {
+                return false;
+            }
+        }
+        return key.Length > 0;
+    }
+
+    /// <summary>True when every character is printable ASCII (0x20–0x7E), as non-binary values must be.</summary>
+    internal static bool IsPrintableAscii(string value)
+    {
+        foreach (var c in value)
+        {
+            if (c is < (char)0x20 or > (char)0x7E)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /// <summary>One metadata entry. Keys are lower-case; binary keys end with <c>-bin</c>.</summary>
     public sealed class Entry
     {
@@ -92,12 +118,9 @@ public sealed class Metadata : IList<Metadata.Entry>
                 throw new ArgumentException($"Metadata key '{Key}' ends with '{BinaryHeaderSuffix}' and takes a byte[] value.", nameof(key));
             }
             ArgumentNullException.ThrowIfNull(value);
-            foreach (var c in value)
+            if (!IsPrintableAscii(value))
             {
-                if (c < 0x20 || c > 0x7E)
-                {
-                    throw new ArgumentException($"Metadata value for '{Key}' must be printable ASCII; use a '{BinaryHeaderSuffix}' key for other data.", nameof(value));
-                }
+                throw new ArgumentException($"Metadata value for '{Key}' must be printable ASCII; use a '{BinaryHeaderSuffix}' key for other data.", nameof(value));
             }
             _value = value;
         }
@@ -125,15 +148,11 @@ public sealed class Metadata : IList<Metadata.Entry>
         private static string NormalizeKey(string key)
         {
             ArgumentException.ThrowIfNullOrEmpty(key);
-            var lower = key.ToLowerInvariant();
-            foreach (var c in lower)
+            if (!IsValidKey(key))
             {
-                if (!(c is >= 'a' and <= 'z' or >= '0' and <= '9' or '-' or '_' or '.'))
-                {
-                    throw new ArgumentException($"Metadata key '{key}' may only contain 0-9 a-z _ - . characters.", nameof(key));
-                }
+                throw new ArgumentException($"Metadata key '{key}' may only contain 0-9 a-z _ - . characters.", nameof(key));
             }
-            return lower;
+            return key.ToLowerInvariant();
         }
     }
 }

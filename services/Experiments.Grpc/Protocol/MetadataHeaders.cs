@@ -57,7 +57,7 @@ internal static class MetadataHeaders
     {
         // HTTP allows header names and values that metadata does not (a proxy may add them): skip those
         // rather than fail the call.
-        if (!IsMetadataKey(name))
+        if (!Metadata.IsValidKey(name))
         {
             return;
         }
@@ -80,34 +80,10 @@ internal static class MetadataHeaders
                 metadata.Add(name, []);
             }
         }
-        else if (IsPrintableAscii(value))
+        else if (Metadata.IsPrintableAscii(value))
         {
             metadata.Add(name, value);
         }
-    }
-
-    private static bool IsMetadataKey(string name)
-    {
-        foreach (var c in name)
-        {
-            if (!(c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '-' or '_' or '.'))
-            {
-                return false;
-            }
-        }
-        return name.Length > 0;
-    }
-
-    private static bool IsPrintableAscii(string value)
-    {
-        foreach (var c in value)
-        {
-            if (c is < (char)0x20 or > (char)0x7E)
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     public static string ToHeaderValue(Metadata.Entry entry) =>

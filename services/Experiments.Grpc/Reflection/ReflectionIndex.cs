@@ -22,8 +22,7 @@ internal sealed class ReflectionIndex(GrpcServiceRegistry registry)
     public IReadOnlyList<ByteString>? FileContainingSymbol(string symbol) =>
         Current.Symbols.TryGetValue(symbol.TrimStart('.'), out var file) ? WithDependencies(file) : null;
 
-    public bool IsMessageType(string name) =>
-        Current.Symbols.ContainsKey(name.TrimStart('.')) && Current.MessageTypes.Contains(name.TrimStart('.'));
+    public bool IsMessageType(string name) => Current.MessageTypes.Contains(name.TrimStart('.'));
 
     private Snapshot Current
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
@@ -14,6 +15,9 @@ public sealed partial class CallTelemetryInterceptor : Interceptor
 
     private readonly ILogger<CallTelemetryInterceptor> _logger;
     private readonly Histogram<double> _duration;
+
+    // The service and method names of each path, split once rather than on every call.
+    private readonly ConcurrentDictionary<string, (string Service, string Method)> _names = new(StringComparer.Ordinal);
 
     public CallTelemetryInterceptor(ILogger<CallTelemetryInterceptor> logger, IMeterFactory meters)
     {
@@ -83,6 +87,12 @@ public sealed partial class CallTelemetryInterceptor : Interceptor
         }
     }
 
+    private static (string Service, string Method) SplitPath(string path)
+    {
+        var slash = path.LastIndexOf('/');
+        return (path[1..slash], path[(slash + 1)..]);
+    }
+
     private static StatusCode CodeOf(Exception exception) => exception switch
     {
         RpcException rpc => rpc.StatusCode,
@@ -93,9 +103,7 @@ public sealed partial class CallTelemetryInterceptor : Interceptor
     private void Record(ServerCallContext context, long start, StatusCode code)
     {
         var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        var slash = context.Method.LastIndexOf('/');
-        var service = context.Method[1..slash];
-        var method = context.Method[(slash + 1)..];
+        var (service, method) = _names.GetOrAdd(context.Method, SplitPath);
         _duration.Record(elapsed,
             new KeyValuePair<string, object?>("rpc.system", "grpc"),
             new KeyValuePair<string, object?>("rpc.service", service),
