@@ -1,5 +1,3 @@
-extern alias assignment;
-
 using Experiments.Contracts.V1;
 using Experiments.Grpc;
 using Microsoft.AspNetCore.Builder;
@@ -10,8 +8,8 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using AssignmentExtensions = assignment::Microsoft.AspNetCore.Builder.AssignmentServiceExtensions;
-using Catalog = assignment::Experiments.Assignment.Definitions.ExperimentCatalog;
+using AssignmentExtensions = Microsoft.AspNetCore.Builder.AssignmentServiceExtensions;
+using Catalog = Experiments.Assignment.Definitions.ExperimentCatalog;
 
 namespace Experiments.Sdk.Tests.Support;
 
