@@ -6,6 +6,7 @@ using Experiments.Grpc.Protocol;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
 
@@ -84,7 +85,8 @@ internal sealed class HttpServerCallContext : ServerCallContext
     private bool DeadlineExceeded => _deadlineSource is { IsCancellationRequested: true } && !_http.RequestAborted.IsCancellationRequested;
 
     /// <summary>Reads the call's protocol headers; throws <see cref="RpcException"/> for ones it cannot honour.</summary>
-    public void Initialize()
+    /// <param name="streamingRequest">Whether the method takes a request stream (client streaming or duplex).</param>
+    public void Initialize(bool streamingRequest)
     {
         var request = _http.Request;
         var response = _http.Response;
@@ -95,6 +97,12 @@ internal sealed class HttpServerCallContext : ServerCallContext
         if (_http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
         {
             bodySize.MaxRequestBodySize = null;
+        }
+        // A request stream is idle whenever its sender has nothing to send; Kestrel's minimum body data rate would
+        // abort it after the grace period (5 s by default), taking the whole call down.
+        if (streamingRequest && _http.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } bodyRate)
+        {
+            bodyRate.MinDataRate = null;
         }
 
         // The typed properties reach Kestrel's known-header fields directly; an indexer with our own name string

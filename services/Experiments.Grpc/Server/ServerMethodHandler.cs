@@ -123,7 +123,7 @@ internal sealed class ServerMethodHandler<TService, TRequest, TResponse>
         var call = new HttpServerCallContext(http, _options, _method.FullName, _logger);
         try
         {
-            call.Initialize();
+            call.Initialize(streamingRequest: _method.Type is MethodType.ClientStreaming or MethodType.DuplexStreaming);
             var run = RunAsync(call);
             if (call.HasDeadline)
             {

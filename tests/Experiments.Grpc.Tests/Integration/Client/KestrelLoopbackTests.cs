@@ -120,11 +120,47 @@ public sealed class KestrelLoopbackTests
         Assert.Equal("secure", response.Message);
     }
 
-    private static async Task<WebApplication> StartKestrelAsync(X509Certificate2? useTls)
+    [Fact]
+    public async Task Request_streams_may_stay_idle_longer_than_Kestrels_minimum_body_data_rate_allows()
+    {
+        // Kestrel aborts a request body that arrives slower than MinRequestBodyDataRate once its grace period has
+        // passed; a gRPC request stream is idle whenever its sender has nothing to say (an event forwarder, a
+        // telemetry stream), so the server must lift that limit for streaming requests as grpc-dotnet does.
+        // The limit here is Kestrel's default rate with a 2 s grace period (the default is 5 s) to keep the test short.
+        await using var app = await StartKestrelAsync(useTls: null, new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(2)));
+        using var channel = GrpcChannel.ForAddress(AddressOf(app));
+        var client = new EchoClient(channel);
+
+        using var duplex = client.StreamEcho();
+        await duplex.RequestStream.WriteAsync(new EchoRequest { Message = "before" });
+        Assert.True(await duplex.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Guard));
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        await duplex.RequestStream.WriteAsync(new EchoRequest { Message = "after" });
+        Assert.True(await duplex.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Guard));
+        Assert.Equal("after", duplex.ResponseStream.Current.Message);
+        await duplex.RequestStream.CompleteAsync();
+        Assert.False(await duplex.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Guard));
+
+        using var collect = client.CollectEcho();
+        await collect.RequestStream.WriteAsync(new EchoRequest { Message = "a" });
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        await collect.RequestStream.WriteAsync(new EchoRequest { Message = "b" });
+        await collect.RequestStream.CompleteAsync();
+        Assert.Equal("a,b", (await collect.ResponseAsync.WaitAsync(Guard)).Message);
+    }
+
+    private static async Task<WebApplication> StartKestrelAsync(X509Certificate2? useTls, MinDataRate? minRequestBodyDataRate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            if (minRequestBodyDataRate is not null)
+            {
+                kestrel.Limits.MinRequestBodyDataRate = minRequestBodyDataRate;
+            }
+        });
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
         {
             listen.Protocols = HttpProtocols.Http2;
