@@ -35,6 +35,9 @@ internal static partial class LogMessages
     [LoggerMessage(3001, LogLevel.Warning, "Forwarding to {Target} failed; retrying in {Delay}")]
     public static partial void ForwardingFailed(ILogger logger, string target, TimeSpan delay, Exception exception);
 
+    [LoggerMessage(3006, LogLevel.Warning, "{Target} is unavailable ({Detail}); retrying in {Delay}")]
+    public static partial void TargetUnavailable(ILogger logger, string target, string detail, TimeSpan delay);
+
     [LoggerMessage(3002, LogLevel.Debug, "Forwarding to {Target}: confirmed up to position {Position}")]
     public static partial void ForwardingConfirmed(ILogger logger, string target, long position);
 

@@ -1,4 +1,5 @@
 using Experiments.Contracts.V1;
+using Experiments.Grpc;
 using Experiments.Ingestion.Log;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Hosting;
@@ -70,7 +71,16 @@ internal sealed class OutboxForwarder(
                 {
                     backoff = _options.InitialBackoff;
                 }
-                LogMessages.ForwardingFailed(logger, target.Name, backoff, ex);
+                // The target being down or restarting is expected and says all in its status; anything else is a
+                // fault worth its stack trace.
+                if (ex is RpcException { StatusCode: StatusCode.Unavailable } unavailable)
+                {
+                    LogMessages.TargetUnavailable(logger, target.Name, unavailable.Status.Detail, backoff);
+                }
+                else
+                {
+                    LogMessages.ForwardingFailed(logger, target.Name, backoff, ex);
+                }
             }
             SaveCheckpoint(force: true);
             try
