@@ -77,10 +77,15 @@ internal static class ErrorReporter
         }
         else
         {
-            host.Error.WriteLine(code == "USAGE" ? $"error: {message}" : $"error: {code}: {message}");
+            var (headline, remainder) = Headline(message, violations);
+            host.Error.WriteLine(code == "USAGE" ? $"error: {message}" : $"error: {code}: {headline}");
             foreach (var violation in violations)
             {
                 host.Error.WriteLine($"  {violation.Field}: {violation.Description}");
+            }
+            if (remainder is not null)
+            {
+                host.Error.WriteLine($"  {remainder}");
             }
             if (hint is not null)
             {
@@ -88,6 +93,28 @@ internal static class ErrorReporter
             }
         }
         host.Error.Flush();
+    }
+
+    /// <summary>
+    /// The first line of a refusal. A message that only restates the field violations ("field: description; …", as
+    /// our services word it for clients that cannot read details) becomes a count, so each violation is shown once,
+    /// on its own line; what follows the restatement (e.g. "and 12 more violations") goes below the list.
+    /// </summary>
+    private static (string Headline, string? Remainder) Headline(string message, IReadOnlyList<FieldViolation> violations)
+    {
+        if (violations.Count == 0)
+        {
+            return (message, null);
+        }
+        var listing = string.Join("; ", violations.Select(v => v.Field + ": " + v.Description));
+        if (message == listing)
+        {
+            var fields = violations.Select(v => v.Field).Distinct(StringComparer.Ordinal).Count();
+            return (fields == 1 ? "1 invalid field" : $"{fields} invalid fields", null);
+        }
+        return message.StartsWith(listing + "; ", StringComparison.Ordinal)
+            ? ("invalid fields", message[(listing.Length + 2)..])
+            : (message, null);
     }
 
     /// <summary>The canonical name of a status code, e.g. INVALID_ARGUMENT (grpc/grpc doc/statuscodes.md).</summary>

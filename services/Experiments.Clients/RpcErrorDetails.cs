@@ -9,14 +9,12 @@ namespace Experiments.Clients;
 public sealed record FieldViolation(string Field, string Description);
 
 /// <summary>
-/// Reads the rich error model (<c>grpc-status-details-bin</c>: a <c>google.rpc.Status</c>) a server may attach to a
-/// failed call. Only the parts clients show are decoded — field violations of <c>google.rpc.BadRequest</c> — with a
-/// hand-written reader, because the google/rpc protos are not part of our contracts.
+/// Reads the rich error model a server may attach to a failed call: <c>grpc-status-details-bin</c>, a serialized
+/// <c>google.rpc.Status</c> whose details may hold a <c>google.rpc.BadRequest</c> (protos/google/rpc).
 /// </summary>
 public static class RpcErrorDetails
 {
     private const string StatusDetailsTrailer = "grpc-status-details-bin";
-    private const string BadRequestType = "google.rpc.BadRequest";
 
     /// <summary>The field violations in <paramref name="exception"/>'s trailers; empty when it has none or they do not parse.</summary>
     public static IReadOnlyList<FieldViolation> GetFieldViolations(RpcException exception)
@@ -32,18 +30,12 @@ public static class RpcErrorDetails
         var violations = new List<FieldViolation>();
         try
         {
-            // google.rpc.Status { int32 code = 1; string message = 2; repeated google.protobuf.Any details = 3; }
-            var status = new CodedInputStream(statusBytes);
-            uint tag;
-            while ((tag = status.ReadTag()) != 0)
+            foreach (var detail in Google.Rpc.Status.Parser.ParseFrom(statusBytes).Details)
             {
-                if (tag == WireTag(3))
+                // Details of other types (RetryInfo, DebugInfo, …) are not ours to show.
+                if (detail.TryUnpack<Google.Rpc.BadRequest>(out var badRequest))
                 {
-                    ReadAny(status.ReadBytes(), violations);
-                }
-                else
-                {
-                    status.SkipLastField();
+                    violations.AddRange(badRequest.FieldViolations.Select(v => new FieldViolation(v.Field, v.Description)));
                 }
             }
         }
@@ -53,59 +45,4 @@ public static class RpcErrorDetails
         }
         return violations;
     }
-
-    private static void ReadAny(ByteString any, List<FieldViolation> violations)
-    {
-        // google.protobuf.Any { string type_url = 1; bytes value = 2; }
-        var input = any.CreateCodedInput();
-        string typeUrl = "";
-        ByteString value = ByteString.Empty;
-        uint tag;
-        while ((tag = input.ReadTag()) != 0)
-        {
-            switch (tag >> 3)
-            {
-                case 1: typeUrl = input.ReadString(); break;
-                case 2: value = input.ReadBytes(); break;
-                default: input.SkipLastField(); break;
-            }
-        }
-        if (!typeUrl.EndsWith("/" + BadRequestType, StringComparison.Ordinal) && typeUrl != BadRequestType)
-        {
-            return;
-        }
-        // google.rpc.BadRequest { repeated FieldViolation field_violations = 1; }
-        var badRequest = value.CreateCodedInput();
-        while ((tag = badRequest.ReadTag()) != 0)
-        {
-            if (tag == WireTag(1))
-            {
-                violations.Add(ReadViolation(badRequest.ReadBytes()));
-            }
-            else
-            {
-                badRequest.SkipLastField();
-            }
-        }
-    }
-
-    private static FieldViolation ReadViolation(ByteString bytes)
-    {
-        // FieldViolation { string field = 1; string description = 2; ... }
-        var input = bytes.CreateCodedInput();
-        string field = "", description = "";
-        uint tag;
-        while ((tag = input.ReadTag()) != 0)
-        {
-            switch (tag >> 3)
-            {
-                case 1: field = input.ReadString(); break;
-                case 2: description = input.ReadString(); break;
-                default: input.SkipLastField(); break;
-            }
-        }
-        return new FieldViolation(field, description);
-    }
-
-    private static uint WireTag(int fieldNumber) => WireFormat.MakeTag(fieldNumber, WireFormat.WireType.LengthDelimited);
 }

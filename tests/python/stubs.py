@@ -12,15 +12,17 @@ import grpc_tools
 def load(protos_root, *proto_files):
     """Compiles the given .proto files (paths relative to protos_root) and returns their pb2 and pb2_grpc modules.
 
-    Files under grpc/ are staged under grpcstd/ first: their generated modules would otherwise be named
-    grpc.*, which the grpcio package itself owns. The file path does not reach the wire; package and service
-    names do, and those are unchanged.
+    Files under grpc/ are staged under grpcstd/ first, and files under google/ under googlestd/: their
+    generated modules would otherwise be named grpc.* and google.*, which the grpcio and protobuf packages
+    (and googleapis-common-protos, where installed) own. The file path does not reach the wire; package,
+    message and service names do, and those are unchanged.
     """
     out = tempfile.mkdtemp(prefix="exp-stubs-")
     staged = os.path.join(out, "protos")
     sources = []
     for proto in proto_files:
-        target = "grpcstd/" + proto[len("grpc/"):] if proto.startswith("grpc/") else proto
+        top, _, rest = proto.partition("/")
+        target = f"{top}std/{rest}" if top in ("grpc", "google") else proto
         os.makedirs(os.path.dirname(os.path.join(staged, target)), exist_ok=True)
         shutil.copyfile(os.path.join(protos_root, proto), os.path.join(staged, target))
         sources.append(target)

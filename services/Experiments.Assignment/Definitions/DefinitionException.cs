@@ -8,7 +8,7 @@ public abstract class DefinitionException(string message) : Exception(message);
 
 /// <summary>The request is malformed: one or more fields are invalid, named by their proto path.</summary>
 public sealed class InvalidDefinitionException(IReadOnlyList<FieldViolation> violations)
-    : DefinitionException(string.Join("; ", violations.Select(v => v.Field + ": " + v.Description)))
+    : DefinitionException(Describe(violations))
 {
     public InvalidDefinitionException(string field, string description)
         : this([new FieldViolation(field, description)])
@@ -16,6 +16,10 @@ public sealed class InvalidDefinitionException(IReadOnlyList<FieldViolation> vio
     }
 
     public IReadOnlyList<FieldViolation> Violations { get; } = violations;
+
+    /// <summary>Violations as one line, as the exception's message lists them: <c>field: description; field: description</c>.</summary>
+    public static string Describe(IEnumerable<FieldViolation> violations) =>
+        string.Join("; ", violations.Select(v => v.Field + ": " + v.Description));
 }
 
 /// <summary>One invalid field: its path in the request (e.g. <c>experiment.variants[1].key</c>) and what is wrong.</summary>

@@ -55,6 +55,43 @@ public sealed class ErrorTests
     }
 
     [Fact]
+    public async Task A_message_that_only_restates_the_violations_becomes_a_count_so_each_is_shown_once()
+    {
+        await using var cli = await CliHarness.StartAsync();
+        const string Message = "experiment.flag_key: is required; experiment.rollout_percent: must be between 0 and 100, got 150";
+        var trailers = new Metadata().Add("grpc-status-details-bin", RichStatus(3, Message,
+            ("experiment.flag_key", "is required"),
+            ("experiment.rollout_percent", "must be between 0 and 100, got 150")));
+        cli.Admin.FailNext = new RpcException(new Status(StatusCode.InvalidArgument, Message), trailers);
+
+        var result = await cli.RunAsync("create", "-f", Samples.ExampleFile);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(
+            "error: INVALID_ARGUMENT: 2 invalid fields\n" +
+            "  experiment.flag_key: is required\n" +
+            "  experiment.rollout_percent: must be between 0 and 100, got 150",
+            result.Stderr.ReplaceLineEndings("\n").TrimEnd());
+    }
+
+    [Fact]
+    public async Task Violations_the_server_left_out_are_counted_under_the_list()
+    {
+        await using var cli = await CliHarness.StartAsync();
+        const string Message = "experiment.targeting.user_ids[0]: must not be empty; and 999 more violations";
+        var trailers = new Metadata().Add("grpc-status-details-bin", RichStatus(3, Message, ("experiment.targeting.user_ids[0]", "must not be empty")));
+        cli.Admin.FailNext = new RpcException(new Status(StatusCode.InvalidArgument, Message), trailers);
+
+        var result = await cli.RunAsync("create", "-f", Samples.ExampleFile);
+
+        Assert.Equal(
+            "error: INVALID_ARGUMENT: invalid fields\n" +
+            "  experiment.targeting.user_ids[0]: must not be empty\n" +
+            "  and 999 more violations",
+            result.Stderr.ReplaceLineEndings("\n").TrimEnd());
+    }
+
+    [Fact]
     public async Task With_json_the_error_is_a_json_object_on_stderr()
     {
         await using var cli = await CliHarness.StartAsync();

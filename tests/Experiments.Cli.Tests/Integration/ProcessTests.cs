@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Experiments.Cli.Tests.Support;
 using Experiments.Contracts.V1;
 using Experiments.Tests.Shared;
@@ -81,6 +82,42 @@ public sealed class ProcessTests : IDisposable
         Assert.StartsWith("error: NOT_FOUND: ", missing.Stderr, StringComparison.Ordinal);
         Assert.Equal(4, wrongKey.ExitCode);
         Assert.StartsWith("error: UNAUTHENTICATED: ", wrongKey.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Each_field_violation_the_real_service_names_reaches_the_user()
+    {
+        await using var service = await ServiceProcess.StartAsync(
+            "Experiments.Assignment", "--Data:Folder", Path.Combine(_directory, "data"), "--Exposures:IngestionAddress", "http://127.0.0.1:9");
+        var file = Path.Combine(_directory, "two-invalid-fields.yaml");
+        await File.WriteAllTextAsync(file, """
+            id: two-invalid-fields
+            flag_key: two-invalid
+            randomization_unit: RANDOMIZATION_UNIT_USER
+            rollout_percent: 150
+            minimum_detectable_effect: 0.02
+            variants:
+              - {key: control, weight: 50, is_control: true}
+              - {key: control, weight: 50}
+            kpis:
+              - {key: p99, kind: KPI_KIND_LATENCY_P99, role: KPI_ROLE_PRIMARY}
+            """);
+        var environment = new Dictionary<string, string> { ["EXP_ASSIGNMENT_URL"] = service.Address };
+
+        var text = await ExpProcess.RunAsync(_directory, environment, "create", "-f", file);
+        var json = await ExpProcess.RunAsync(_directory, environment, "create", "-f", file, "--json");
+
+        Assert.Equal(2, text.ExitCode);
+        Assert.Equal(
+            "error: INVALID_ARGUMENT: 2 invalid fields\n" +
+            "  experiment.variants[1].key: duplicate variant key 'control'\n" +
+            "  experiment.rollout_percent: must be between 0 and 100, got 150",
+            text.Stderr.ReplaceLineEndings("\n").TrimEnd());
+        Assert.Equal(2, json.ExitCode);
+        using var error = JsonDocument.Parse(json.Stderr);
+        var violations = error.RootElement.GetProperty("error").GetProperty("fieldViolations").EnumerateArray()
+            .Select(v => (v.GetProperty("field").GetString(), v.GetProperty("description").GetString()));
+        Assert.Equal([("experiment.variants[1].key", "duplicate variant key 'control'"), ("experiment.rollout_percent", "must be between 0 and 100, got 150")], violations);
     }
 
     public void Dispose()
