@@ -80,12 +80,14 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
                 if (last.AutoRollbackTriggered || last.ExperimentStatus == ExperimentStatus.Stopped || last.Decision == VerdictDecision.RollBack)
                 {
                     var now = await admin.GetExperimentAsync(new GetExperimentRequest { Id = id }, Deadline(cancellationToken)).ResponseAsync.ConfigureAwait(false);
-                    if (now.Status != ExperimentStatus.Stopped)
+                    if (now.Status == ExperimentStatus.Running && now.RolloutPercent > 0)
                     {
                         continue; // ROLL_BACK without auto-rollback (or not applied yet): keep the traffic going.
                     }
                     rolledBack = true;
-                    Console.WriteLine($"Experiment stopped ({now.StopReason}); every user is served '{now.FinalVariantKey}' now; stopping the traffic.");
+                    Console.WriteLine(now.Status == ExperimentStatus.Stopped
+                        ? $"Experiment stopped ({now.StopReason}); every user is served '{now.FinalVariantKey}' now; stopping the traffic."
+                        : $"Experiment rolled back: ramped to 0%, every user is served '{Served(now)}' now; stopping the traffic.");
                     await trafficStop.CancelAsync().ConfigureAwait(false);
                     break;
                 }
@@ -120,9 +122,18 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
             return 1;
         }
         Print(last, clock.Elapsed, full: true);
-        Console.WriteLine($"  experiment status: {Name(experiment.Status)}, rollout {experiment.RolloutPercent.ToString(Invariant)}%"
-            + (experiment.FinalVariantKey.Length > 0 ? $", serving '{experiment.FinalVariantKey}' to everyone" : "")
-            + (experiment.StopReason.Length > 0 ? $" ({experiment.StopReason})" : ""));
+        if (experiment.Status == ExperimentStatus.Running && experiment.RolloutPercent == 0)
+        {
+            var ramp = await LatestRampAsync(admin, id, cancellationToken).ConfigureAwait(false);
+            Console.WriteLine($"  experiment status: {Name(experiment.Status)}, rollout 0%, serving '{Served(experiment)}' to everyone"
+                + (ramp is { Reason.Length: > 0 } ? $" ({ramp.Reason})" : ""));
+        }
+        else
+        {
+            Console.WriteLine($"  experiment status: {Name(experiment.Status)}, rollout {experiment.RolloutPercent.ToString(Invariant)}%"
+                + (experiment.FinalVariantKey.Length > 0 ? $", serving '{experiment.FinalVariantKey}' to everyone" : "")
+                + (experiment.StopReason.Length > 0 ? $" ({experiment.StopReason})" : ""));
+        }
         Console.WriteLine();
         Console.WriteLine("Look at it:");
         var statisticsUrl = statisticsAddress == "http://127.0.0.1:5103" ? "" : " --statistics-url " + statisticsAddress;
@@ -190,6 +201,17 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
                 Deadline(cancellationToken)).ResponseAsync.ConfigureAwait(false);
             Console.WriteLine($"Stopped {experiment.Id} from an earlier demo run.");
         }
+    }
+
+    /// <summary>The variant units outside the rollout get: the default variant, else the control.</summary>
+    private static string Served(Experiment experiment) =>
+        experiment.DefaultVariantKey.Length > 0 ? experiment.DefaultVariantKey : experiment.Variants.FirstOrDefault(v => v.IsControl)?.Key ?? "";
+
+    /// <summary>The newest ramp in the experiment's audit trail (an automatic rollback records its reason there).</summary>
+    private static async Task<AuditEntry?> LatestRampAsync(ExperimentAdminClient admin, string id, CancellationToken cancellationToken)
+    {
+        var page = await admin.ListAuditEntriesAsync(new ListAuditEntriesRequest { ExperimentId = id, PageSize = 50 }, Deadline(cancellationToken)).ResponseAsync.ConfigureAwait(false);
+        return page.AuditEntries.FirstOrDefault(e => e.Action == AuditAction.Ramp);
     }
 
     private static async Task<Verdict?> TryGetVerdictAsync(StatisticsClient statistics, string id, CancellationToken cancellationToken)

@@ -6,6 +6,7 @@ using Experiments.Statistics.Dapr;
 using Experiments.Statistics.Definitions;
 using Experiments.Statistics.Intake;
 using Experiments.Statistics.Rpc;
+using Experiments.Statistics.Sharding;
 using Experiments.Statistics.Verdicts;
 using Microsoft.Extensions.Options;
 
@@ -14,14 +15,16 @@ namespace Microsoft.AspNetCore.Builder;
 public static class StatisticsExtensions
 {
     /// <summary>
-    /// Aggregation, checkpoints (SQLite under <c>Data:Folder</c>, or the Dapr state store when <c>Dapr:HttpPort</c> is
-    /// set), verdicts, the definitions watch.
+    /// Aggregation, checkpoints (SQLite under <c>Data:Folder</c>, or the Dapr state store when <c>Dapr:HttpPort</c> or
+    /// $DAPR_HTTP_PORT is set), verdicts, the definitions watch and automatic rollback, merged verdicts of shards.
     /// </summary>
     public static WebApplicationBuilder AddStatistics(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<StatisticsOptions>().BindConfiguration("Statistics");
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddOptions<DaprOptions>().BindConfiguration("Dapr");
+        // As daprd starts its app: the sidecar's port in $DAPR_HTTP_PORT unless Dapr:HttpPort says otherwise.
+        builder.Services.AddOptions<DaprOptions>().BindConfiguration("Dapr")
+            .Configure<IConfiguration>((dapr, configuration) => dapr.HttpPort ??= configuration.GetValue<int?>("DAPR_HTTP_PORT"));
         builder.Services.AddSingleton<ICheckpointStore>(sp =>
         {
             if (sp.GetRequiredService<IOptions<DaprOptions>>().Value.Enabled)
@@ -35,6 +38,7 @@ public static class StatisticsExtensions
         builder.Services.AddSingleton<VerdictBook>();
         builder.Services.AddSingleton<StatisticsIntakeService>();
         builder.Services.AddSingleton<StatisticsService>();
+        builder.Services.AddSingleton<MergedVerdicts>();
         builder.Services.AddSingleton<StatisticsShardsService>();
         builder.Services.AddHostedService<StatisticsWorker>();
         builder.Services.AddSingleton<DefinitionsWatcher>();

@@ -1,30 +1,69 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
+using Experiments.Clients;
+using Experiments.Contracts.V1;
+using Experiments.Grpc;
 
 namespace Experiments.Demo.Tests;
 
 /// <summary>
 /// End to end with real processes and sockets: <c>Experiments.Launcher demo</c> starts assignment, ingestion and
 /// statistics, the trading backend and the traffic simulator with a short horizon, and prints a final line
-/// <c>FINAL experiment=… decision=… status=… rollout=…</c> that these tests check.
+/// <c>FINAL experiment=… decision=… status=… rollout=…</c> that these tests check; the rollback is checked against
+/// the real assignment service the demo ran against.
 /// </summary>
 [Collection(nameof(LauncherDemoTests))]
 [CollectionDefinition(nameof(LauncherDemoTests), DisableParallelization = true)]
 public sealed partial class LauncherDemoTests
 {
+    private const string ApiKey = "dev-local-key";
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);
 
     [Fact]
-    public async Task Planted_p99_regression_is_rolled_back_automatically()
+    public async Task Planted_p99_regression_is_rolled_back_automatically_by_a_ramp_to_zero()
     {
-        var final = await RunDemoAsync("p99-regression", "30s");
+        AuditEntry? ramp = null;
+        Experiment? experiment = null;
+        List<VariantAssignment> served = [];
+        var final = await RunDemoAsync("p99-regression", "30s", whileServing: async (line, port) =>
+        {
+            // Ask the real assignment service the demo ran against, while it still serves.
+            using var channel = GrpcChannel.ForAddress("http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
+            var invoker = AuthorizedCallInvoker.Wrap(channel.CreateCallInvoker(), ApiKey);
+            var admin = new ExperimentAdminClient(invoker);
+            experiment = await admin.GetExperimentAsync(new GetExperimentRequest { Id = line.Id });
+            var audit = await admin.ListAuditEntriesAsync(new ListAuditEntriesRequest { ExperimentId = line.Id });
+            ramp = audit.AuditEntries.FirstOrDefault(); // newest first
+            var units = new AssignBatchRequest { FlagKeys = { experiment.FlagKey } };
+            units.Contexts.AddRange(Enumerable.Range(0, 400).Select(i => new EvaluationContext { UserId = "check-user-" + i.ToString(CultureInfo.InvariantCulture) }));
+            served = [.. (await new AssignmentClient(invoker).AssignBatchAsync(units)).Results.Select(r => r.Assignments.Single())];
+        });
+
         Assert.Equal("ROLL_BACK", final.Decision);
-        // Auto-rollback stopped the experiment: every unit is served the control.
-        Assert.Equal("STOPPED", final.Status);
-        Assert.Contains("serving 'control' to everyone (automatic rollback", final.Output, StringComparison.Ordinal);
+        // Auto-rollback ramped the experiment to 0%: still running, nobody enrolled, every unit served the control.
+        Assert.Equal("RUNNING", final.Status);
+        Assert.NotNull(experiment);
+        Assert.Equal(ExperimentStatus.Running, experiment.Status);
+        Assert.Equal(0, experiment.RolloutPercent);
+        Assert.NotNull(ramp);
+        Assert.Equal(AuditAction.Ramp, ramp.Action);
+        Assert.Equal(experiment.Revision, ramp.Revision);
+        Assert.Contains(ramp.Changes, c => c.FieldPath == "rollout_percent" && c.Before == "100%" && c.After == "0%");
+        // The reason names the guardrail the demo planted a regression on.
+        Assert.StartsWith("automatic rollback by statistics: ramped to 0%", ramp.Reason, StringComparison.Ordinal);
+        Assert.Contains("[orders-p99]", ramp.Reason, StringComparison.Ordinal);
+        Assert.Equal(400, served.Count);
+        Assert.All(served, a =>
+        {
+            Assert.Equal("control", a.VariantKey);
+            Assert.False(a.InExperiment);
+            Assert.Equal(AssignmentReason.OutsideRollout, a.Reason);
+        });
+        Assert.Contains("serving 'control' to everyone (automatic rollback by statistics", final.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -40,13 +79,18 @@ public sealed partial class LauncherDemoTests
     {
         // alpha 0.01: an A/A run is a false positive by construction with probability ≤ alpha per KPI (always-valid
         // tests); the stricter level keeps this test's false-failure rate around 1–2%.
-        var final = await RunDemoAsync("aa", "30s", "--alpha", "0.01");
+        var final = await RunDemoAsync("aa", "30s", ["--alpha", "0.01"]);
         Assert.NotEqual("SHIP", final.Decision);
         Assert.NotEqual("ROLL_BACK", final.Decision);
         Assert.Equal("RUNNING", final.Status);
     }
 
-    private static async Task<FinalLine> RunDemoAsync(string scenario, string duration, params string[] extra)
+    /// <summary>
+    /// Runs the demo to its FINAL line. With <paramref name="whileServing"/>, the launcher keeps its services up after
+    /// the demo (no <c>--exit</c>), the callback gets the FINAL line and the assignment service's port, and the launcher
+    /// is stopped afterwards.
+    /// </summary>
+    private static async Task<FinalLine> RunDemoAsync(string scenario, string duration, string[]? extra = null, Func<FinalLine, int, Task>? whileServing = null)
     {
         var port = FreePortBlock();
         var data = Path.Combine(Path.GetTempPath(), "experiments-demo-tests", Guid.NewGuid().ToString("N"));
@@ -58,13 +102,28 @@ public sealed partial class LauncherDemoTests
             WorkingDirectory = AppContext.BaseDirectory,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Experiments.Launcher.dll"));
-        foreach (var arg in (string[])["demo", "--scenario", scenario, "--duration", duration, "--users", "1500", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", data, "--exit", .. extra])
+        foreach (var arg in (string[])["demo", "--scenario", scenario, "--duration", duration, "--users", "1500", "--port", port.ToString(CultureInfo.InvariantCulture), "--data", data, .. extra ?? []])
         {
             start.ArgumentList.Add(arg);
         }
+        if (whileServing is null)
+        {
+            start.ArgumentList.Add("--exit");
+        }
         var output = new StringBuilder();
+        var finalLine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.OutputDataReceived += (_, e) =>
+        {
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+            }
+            if (e.Data is not null && FinalPattern().IsMatch(e.Data))
+            {
+                finalLine.TrySetResult();
+            }
+        };
         process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
         process.Start();
         process.BeginOutputReadLine();
@@ -72,16 +131,32 @@ public sealed partial class LauncherDemoTests
         using var timeout = new CancellationTokenSource(Limit);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            if (whileServing is null)
+            {
+                await process.WaitForExitAsync(timeout.Token);
+                var text = Text(output);
+                Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}:\n{text}");
+                return Final(text);
+            }
+            await Task.WhenAny(finalLine.Task, process.WaitForExitAsync(timeout.Token)).WaitAsync(timeout.Token);
+            Assert.True(finalLine.Task.IsCompleted, $"the demo ended without a FINAL line (exit code {(process.HasExited ? process.ExitCode : -1)}):\n{Text(output)}");
+            var final = Final(Text(output));
+            await whileServing(final, port).WaitAsync(timeout.Token);
+            Assert.False(process.HasExited, "the launcher stopped serving before the checks:\n" + Text(output));
+            return final;
         }
         catch (OperationCanceledException)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
             Assert.Fail($"demo --scenario {scenario} did not finish within {Limit.TotalSeconds} s:\n{Text(output)}");
+            throw;
         }
         finally
         {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
             try
             {
                 Directory.Delete(data, recursive: true);
@@ -90,11 +165,13 @@ public sealed partial class LauncherDemoTests
             {
             }
         }
-        var text = Text(output);
-        Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}:\n{text}");
+    }
+
+    private static FinalLine Final(string text)
+    {
         var match = FinalPattern().Match(text);
         Assert.True(match.Success, "no FINAL line:\n" + text);
-        return new FinalLine(match.Groups["decision"].Value, match.Groups["status"].Value, text);
+        return new FinalLine(match.Groups["id"].Value, match.Groups["decision"].Value, match.Groups["status"].Value, text);
     }
 
     private static string Text(StringBuilder output)
@@ -137,5 +214,5 @@ public sealed partial class LauncherDemoTests
     [GeneratedRegex(@"^FINAL experiment=(?<id>\S+) decision=(?<decision>\S+) status=(?<status>\S+) rollout=(?<rollout>\S+)", RegexOptions.Multiline)]
     private static partial Regex FinalPattern();
 
-    private sealed record FinalLine(string Decision, string Status, string Output);
+    private sealed record FinalLine(string Id, string Decision, string Status, string Output);
 }

@@ -1,13 +1,14 @@
 namespace Experiments.Statistics.Dapr;
 
 /// <summary>
-/// Dapr mode, section <c>Dapr</c>: on when <see cref="HttpPort"/> is set. Defaults: pub/sub component <c>pubsub</c>,
+/// Dapr mode, section <c>Dapr</c>: on when <see cref="HttpPort"/> is set, explicitly or (as daprd does for the app it
+/// starts) through $DAPR_HTTP_PORT; the sidecar is then http://127.0.0.1:{port}. Defaults: pub/sub component <c>pubsub</c>,
 /// topic <c>experiment-events</c>, state store <c>statestore</c>, token from $DAPR_API_TOKEN, 10 s for a delivery's
 /// checkpoint to commit before it is answered RETRY.
 /// </summary>
 public sealed class DaprOptions
 {
-    /// <summary>The sidecar's HTTP port (daprd --dapr-http-port); unset means local mode.</summary>
+    /// <summary>The sidecar's HTTP port (daprd --dapr-http-port); unset takes $DAPR_HTTP_PORT; neither means local mode.</summary>
     public int? HttpPort { get; set; }
 
     public string PubSubName { get; set; } = "pubsub";

@@ -10,6 +10,7 @@ internal sealed class StatisticsService(VerdictBook verdicts)
 {
     private const int DefaultPageSize = 500;
     private const int MaxPageSize = 10_000;
+    private static readonly TimeSpan DefaultMinInterval = TimeSpan.FromMilliseconds(250);
 
     public Task<Verdict> GetVerdict(GetVerdictRequest request, ServerCallContext context)
     {
@@ -34,38 +35,26 @@ internal sealed class StatisticsService(VerdictBook verdicts)
 
     public async Task WatchVerdicts(WatchVerdictsRequest request, IServerStreamWriter<Verdict> responseStream, ServerCallContext context)
     {
+        var minInterval = MinInterval(request);
         var ids = request.ExperimentIds.ToHashSet(StringComparer.Ordinal);
-        var full = request.View == VerdictView.Full;
-        var minInterval = request.MinInterval?.ToTimeSpan() ?? TimeSpan.FromMilliseconds(250);
-        var reader = verdicts.Subscribe(out var unsubscribe);
-        try
+        await foreach (var verdict in verdicts.WatchAsync(ids, request.View == VerdictView.Full, minInterval, context.CancellationToken))
         {
-            var lastSent = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-            foreach (var verdict in verdicts.AllCurrent(full).Where(v => ids.Count == 0 || ids.Contains(v.ExperimentId)))
-            {
-                await responseStream.WriteAsync(verdict);
-                lastSent[verdict.ExperimentId] = DateTimeOffset.UtcNow;
-            }
-            await foreach (var verdict in reader.ReadAllAsync(context.CancellationToken))
-            {
-                if (ids.Count > 0 && !ids.Contains(verdict.ExperimentId))
-                {
-                    continue;
-                }
-                var now = DateTimeOffset.UtcNow;
-                if (lastSent.TryGetValue(verdict.ExperimentId, out var last) && now - last < minInterval)
-                {
-                    continue;
-                }
-                lastSent[verdict.ExperimentId] = now;
-                var message = full ? verdict : Basic(verdict);
-                await responseStream.WriteAsync(message);
-            }
+            await responseStream.WriteAsync(verdict);
         }
-        finally
+    }
+
+    /// <summary>WatchVerdictsRequest.min_interval: unset means <see cref="DefaultMinInterval"/>; negative is INVALID_ARGUMENT.</summary>
+    internal static TimeSpan MinInterval(WatchVerdictsRequest request)
+    {
+        if (request.MinInterval is null)
         {
-            unsubscribe();
+            return DefaultMinInterval;
         }
+        if (request.MinInterval.Seconds < 0 || request.MinInterval.Nanos < 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "min_interval must not be negative"));
+        }
+        return request.MinInterval.ToTimeSpan();
     }
 
     public Task<GetVerdictHistoryResponse> GetVerdictHistory(GetVerdictHistoryRequest request, ServerCallContext context)
@@ -99,16 +88,5 @@ internal sealed class StatisticsService(VerdictBook verdicts)
         point.Arms.AddRange(kpi.Arms);
         point.Comparisons.AddRange(kpi.Comparisons);
         return point;
-    }
-
-    private static Verdict Basic(Verdict full)
-    {
-        if (full.LatencyHistograms.Count == 0)
-        {
-            return full;
-        }
-        var basic = full.Clone();
-        basic.LatencyHistograms.Clear();
-        return basic;
     }
 }

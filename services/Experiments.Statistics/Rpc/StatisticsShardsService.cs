@@ -9,14 +9,12 @@ using Microsoft.Extensions.Options;
 namespace Experiments.Statistics.Rpc;
 
 /// <summary>
-/// StatisticsShards: exports this replica's mergeable aggregates, and merges the configured shards' into one verdict
-/// on request (the scale-out path of DESIGN §4; GetVerdict stays this replica's own, cached verdict).
+/// StatisticsShards: exports this replica's mergeable aggregates, and merges the configured shards' into one verdict,
+/// on request or as a stream (<see cref="MergedVerdicts"/>; the scale-out path of DESIGN §4; GetVerdict stays this
+/// replica's own, cached verdict).
 /// </summary>
-internal sealed class StatisticsShardsService(StatisticsShard shard, IOptions<StatisticsOptions> options, TimeProvider time) : IDisposable
+internal sealed class StatisticsShardsService(StatisticsShard shard, MergedVerdicts merged, IOptions<StatisticsOptions> options, TimeProvider time)
 {
-    private readonly Dictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
-    private readonly Lock _lock = new();
-
     public Task<ShardAggregates> ExportAggregates(ExportAggregatesRequest request, ServerCallContext context)
     {
         if (string.IsNullOrEmpty(request.ExperimentId))
@@ -44,59 +42,37 @@ internal sealed class StatisticsShardsService(StatisticsShard shard, IOptions<St
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "experiment_id is required"));
         }
-        var addresses = options.Value.ShardAddresses;
-        if (addresses.Count == 0)
-        {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, "this replica has no Statistics:ShardAddresses to merge"));
-        }
-        var headers = new Metadata();
-        if (options.Value.ShardApiKey.Length > 0)
-        {
-            headers.Add("authorization", "Bearer " + options.Value.ShardApiKey);
-        }
-        var exports = await Task.WhenAll(addresses.Select(async address =>
-        {
-            try
-            {
-                return await new ShardsClient(Channel(address).CreateCallInvoker()).ExportAggregatesAsync(
-                    new ExportAggregatesRequest { ExperimentId = request.ExperimentId }, new CallOptions(headers, cancellationToken: context.CancellationToken));
-            }
-            catch (RpcException e) when (e.StatusCode != StatusCode.NotFound)
-            {
-                throw new RpcException(new Status(StatusCode.Unavailable, $"shard {address}: {e.StatusCode} {e.Status.Detail}"));
-            }
-            catch (HttpRequestException e)
-            {
-                throw new RpcException(new Status(StatusCode.Unavailable, $"shard {address}: {e.Message}"));
-            }
-        }));
         try
         {
-            return ShardMerge.Merge(exports, time.GetUtcNow());
+            return await merged.MergeAsync(request.ExperimentId, request.View == VerdictView.Full, context.CancellationToken);
         }
-        catch (ShardMergeException e)
+        catch (Exception e) when (MappedStatus(e) is { } status)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, e.Message));
-        }
-    }
-
-    public void Dispose()
-    {
-        foreach (var channel in _channels.Values)
-        {
-            channel.Dispose();
+            throw new RpcException(status);
         }
     }
 
-    private GrpcChannel Channel(string address)
+    public async Task WatchMergedVerdicts(WatchVerdictsRequest request, IServerStreamWriter<Verdict> responseStream, ServerCallContext context)
     {
-        lock (_lock)
+        var minInterval = StatisticsService.MinInterval(request);
+        var ids = request.ExperimentIds.ToHashSet(StringComparer.Ordinal);
+        try
         {
-            if (!_channels.TryGetValue(address, out var channel))
+            await foreach (var verdict in merged.WatchAsync(ids, request.View == VerdictView.Full, minInterval, context.CancellationToken))
             {
-                _channels[address] = channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
+                await responseStream.WriteAsync(verdict);
             }
-            return channel;
+        }
+        catch (Exception e) when (MappedStatus(e) is { } status)
+        {
+            throw new RpcException(status);
         }
     }
+
+    private static Status? MappedStatus(Exception exception) => exception switch
+    {
+        ShardMergeException e => new Status(StatusCode.FailedPrecondition, e.Message),
+        ShardUnavailableException e => new Status(StatusCode.Unavailable, e.Message),
+        _ => null,
+    };
 }

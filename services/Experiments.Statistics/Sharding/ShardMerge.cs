@@ -16,7 +16,7 @@ internal static class ShardMerge
     public const int FormatVersion = 1;
 
     /// <exception cref="ShardMergeException">The shards cannot be merged into a verdict over all units.</exception>
-    public static Verdict Merge(IReadOnlyList<ShardAggregates> shards, DateTimeOffset now)
+    public static Verdict Merge(IReadOnlyList<ShardAggregates> shards, DateTimeOffset now, bool full = false)
     {
         if (shards.Count == 0)
         {
@@ -36,7 +36,10 @@ internal static class ShardMerge
             }
             if (shard.Experiment.Id != first.Experiment.Id || shard.Experiment.Revision != first.Experiment.Revision)
             {
-                throw new ShardMergeException($"shards hold different revisions of '{first.Experiment.Id}' ({first.Experiment.Revision} and {shard.Experiment.Revision}); retry once the definitions settle");
+                throw new ShardMergeException($"shards hold different revisions of '{first.Experiment.Id}' ({first.Experiment.Revision} and {shard.Experiment.Revision}); retry once the definitions settle")
+                {
+                    Transient = true,
+                };
             }
             foreach (var partition in shard.OwnedPartitions)
             {
@@ -54,9 +57,18 @@ internal static class ShardMerge
         var definition = DefinitionMapping.ToDefinition(first.Experiment);
         var merged = ExperimentAggregate.MergeAll(shards.Select(s => ExperimentAggregate.FromBytes(definition, s.Aggregates.Span)));
         var result = VerdictEngine.Evaluate(merged, now);
-        return VerdictMapping.ToProto(result, first.Experiment, merged);
+        var verdict = VerdictMapping.ToProto(result, first.Experiment, merged);
+        if (full)
+        {
+            VerdictMapping.AddHistograms(verdict, merged);
+        }
+        return verdict;
     }
 }
 
 /// <summary>Shards whose aggregates do not add up to the whole experiment.</summary>
-internal sealed class ShardMergeException(string message) : Exception(message);
+internal sealed class ShardMergeException(string message) : Exception(message)
+{
+    /// <summary>The shards disagree only for now (one has not received the experiment's latest revision yet).</summary>
+    public bool Transient { get; init; }
+}

@@ -179,6 +179,33 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
     }
 
     [ChromiumFact]
+    public async Task An_automatic_rollback_shows_the_ramp_to_zero_and_its_reason_from_the_audit_trail()
+    {
+        var experiment = fixture.OrderRouter;
+        // What the statistics service asked of the assignment double: one ramp to 0% on the revision it watched.
+        var ramp = await WaitForAsync(() => fixture.Definitions.Ramps.FirstOrDefault(r => r.Id == experiment.Id));
+        Assert.Equal((double?)0, ramp.RolloutPercent);
+        Assert.Equal(experiment.Revision, ramp.ExpectedRevision);
+        var verdict = await fixture.Client.WaitForVerdictAsync(experiment.Id, v => v.ExperimentRevision == experiment.Revision + 1, TimeSpan.FromSeconds(30));
+        Assert.Equal(VerdictDecision.RollBack, verdict.Decision);
+        var (page, errors) = await OpenAsync("/experiments/" + experiment.Id);
+
+        var notice = page.Locator("#decision [data-auto-rollback]");
+        await notice.WaitForAsync();
+        Assert.Equal("control", await notice.GetAttributeAsync("data-auto-rollback"));
+        Assert.Contains("ramped to 0%", await notice.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("rolled back automatically", await page.Locator("#decision .decision-meaning").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("rollout 0%", await page.Locator("p.meta").First.InnerTextAsync(), StringComparison.Ordinal);
+        // The audit trail leads with the ramp and the reason the statistics service gave.
+        await page.WaitForFunctionAsync($"() => document.querySelector('#audit .audit-entry')?.dataset.revision === '{ramp.ExpectedRevision + 1}'", null, Patience);
+        var newest = page.Locator("#audit .audit-entry").First;
+        Assert.Equal("AUDIT_ACTION_RAMP", await newest.GetAttributeAsync("data-action"));
+        Assert.Equal(ramp.Reason, await newest.Locator(".audit-reason").InnerTextAsync());
+        Report(await fixture.ScreenshotAsync(page, "experiment-auto-rollback-laptop"));
+        Assert.True(errors.Count == 0, string.Join('\n', errors));
+    }
+
+    [ChromiumFact]
     public async Task Pages_can_be_used_with_the_keyboard_alone()
     {
         var (page, errors) = await OpenAsync("/");
@@ -210,6 +237,20 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
         var (context, page, errors) = await fixture.OpenAsync(path);
         _contexts.Add(context);
         return (page, errors);
+    }
+
+    private static async Task<T> WaitForAsync<T>(Func<T?> probe)
+        where T : class
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            if (probe() is { } found)
+            {
+                return found;
+            }
+            await Task.Delay(50, timeout.Token);
+        }
     }
 
     private static Task<string> ActiveAsync(IPage page, string expression) =>

@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Net;
 using Experiments.Contracts.V1;
 using Experiments.Grpc;
+using Google.Protobuf.WellKnownTypes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -13,9 +15,11 @@ namespace Experiments.Dashboard.Tests.Support;
 
 /// <summary>
 /// A test double of the assignment service on a real loopback socket, built on our gRPC layer: WatchDefinitions
-/// streams a snapshot of the given experiments and then stays open; ListAuditEntries answers each experiment's
-/// entries, or UNAVAILABLE for the experiments listed in <see cref="UnavailableAudit"/>. Everything else is
-/// UNIMPLEMENTED. The statistics service reaches it the way it reaches the real one.
+/// streams a snapshot of the given experiments, then each change; GetExperiment and RampExperiment (optimistic
+/// concurrency on the revision; the ramp is appended to the audit trail with its reason and published);
+/// ListAuditEntries answers each experiment's entries, or UNAVAILABLE for the experiments listed in
+/// <see cref="Definitions.UnavailableAudit"/>. Everything else is UNIMPLEMENTED. The statistics service reaches it the
+/// way it reaches the real one.
 /// </summary>
 internal sealed class AssignmentDouble : IAsyncDisposable
 {
@@ -52,14 +56,104 @@ internal sealed class AssignmentDouble : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    /// <summary>What the double serves.</summary>
+    /// <summary>What the double serves, and the changes made through it.</summary>
     internal sealed class Definitions
     {
+        private readonly Lock _lock = new();
+        private readonly List<WatchDefinitionsResponse> _changes = [];
+        private readonly List<RampExperimentRequest> _ramps = [];
+        private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public List<Experiment> Experiments { get; } = [];
 
         public Dictionary<string, List<AuditEntry>> Audit { get; } = [];
 
         public HashSet<string> UnavailableAudit { get; } = [];
+
+        public IReadOnlyList<RampExperimentRequest> Ramps
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return [.. _ramps];
+                }
+            }
+        }
+
+        public Experiment? Find(string id)
+        {
+            lock (_lock)
+            {
+                return Experiments.FirstOrDefault(e => e.Id == id)?.Clone();
+            }
+        }
+
+        public List<AuditEntry> AuditOf(string id)
+        {
+            lock (_lock)
+            {
+                return [.. Audit.GetValueOrDefault(id) ?? []];
+            }
+        }
+
+        /// <summary>The snapshot (after 0) or the changes after a version, the current version, and a task for the next change.</summary>
+        public (List<WatchDefinitionsResponse> Messages, long Version, Task Next) Read(long after)
+        {
+            lock (_lock)
+            {
+                List<WatchDefinitionsResponse> messages;
+                if (after == 0)
+                {
+                    var snapshot = new DefinitionSnapshot();
+                    snapshot.Experiments.AddRange(Experiments.Select(e => e.Clone()));
+                    messages = [new WatchDefinitionsResponse { Version = _changes.Count + 1, Snapshot = snapshot }];
+                }
+                else
+                {
+                    messages = [.. _changes.Where(c => c.Version > after)];
+                }
+                return (messages, _changes.Count + 1, _changed.Task);
+            }
+        }
+
+        public Experiment Ramp(RampExperimentRequest request, string actor)
+        {
+            lock (_lock)
+            {
+                _ramps.Add(request.Clone());
+                var index = Experiments.FindIndex(e => e.Id == request.Id);
+                if (index < 0)
+                {
+                    throw new RpcException(new Status(StatusCode.NotFound, "no experiment " + request.Id));
+                }
+                var current = Experiments[index];
+                if (request.ExpectedRevision != current.Revision)
+                {
+                    throw new RpcException(new Status(StatusCode.Aborted, "stale revision"));
+                }
+                var ramped = current.Clone();
+                ramped.Revision++;
+                ramped.RolloutPercent = request.RolloutPercent ?? current.RolloutPercent;
+                Experiments[index] = ramped;
+                if (!Audit.TryGetValue(ramped.Id, out var entries))
+                {
+                    Audit[ramped.Id] = entries = [];
+                }
+                entries.Insert(0, new AuditEntry
+                {
+                    ExperimentId = ramped.Id, Revision = ramped.Revision, CreateTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+                    Actor = actor, Action = AuditAction.Ramp, Reason = request.Reason,
+                    Summary = string.Create(CultureInfo.InvariantCulture, $"rollout {current.RolloutPercent}% → {ramped.RolloutPercent}%"),
+                    Changes = { new FieldChange { FieldPath = "rollout_percent", Before = current.RolloutPercent.ToString(CultureInfo.InvariantCulture), After = ramped.RolloutPercent.ToString(CultureInfo.InvariantCulture) } },
+                });
+                _changes.Add(new WatchDefinitionsResponse { Version = _changes.Count + 2, Upsert = ramped.Clone() });
+                var changed = _changed;
+                _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                changed.TrySetResult();
+                return ramped.Clone();
+            }
+        }
     }
 
     internal sealed class FakeAssignment(Definitions definitions)
@@ -70,15 +164,19 @@ internal sealed class AssignmentDouble : IAsyncDisposable
 
         public async Task WatchDefinitions(WatchDefinitionsRequest request, IServerStreamWriter<WatchDefinitionsResponse> responseStream, ServerCallContext context)
         {
-            if (request.ResumeAfterVersion == 0)
-            {
-                var snapshot = new DefinitionSnapshot();
-                snapshot.Experiments.AddRange(definitions.Experiments.Select(e => e.Clone()));
-                await responseStream.WriteAsync(new WatchDefinitionsResponse { Version = 1, Snapshot = snapshot });
-            }
+            var after = request.ResumeAfterVersion;
             try
             {
-                await Task.Delay(Timeout.Infinite, context.CancellationToken);
+                while (true)
+                {
+                    var (messages, version, next) = definitions.Read(after);
+                    foreach (var message in messages)
+                    {
+                        await responseStream.WriteAsync(message);
+                    }
+                    after = version;
+                    await next.WaitAsync(context.CancellationToken);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -95,12 +193,12 @@ internal sealed class AssignmentDouble : IAsyncDisposable
                 throw new RpcException(new Status(StatusCode.Unavailable, "audit store is down"));
             }
             var response = new ListAuditEntriesResponse();
-            response.AuditEntries.AddRange(definitions.Audit.GetValueOrDefault(request.ExperimentId) ?? []);
+            response.AuditEntries.AddRange(definitions.AuditOf(request.ExperimentId));
             return Task.FromResult(response);
         }
 
         public Task<Experiment> GetExperiment(GetExperimentRequest request, ServerCallContext context) =>
-            Task.FromResult(definitions.Experiments.FirstOrDefault(e => e.Id == request.Id) ?? throw new RpcException(new Status(StatusCode.NotFound, request.Id)));
+            Task.FromResult(definitions.Find(request.Id) ?? throw new RpcException(new Status(StatusCode.NotFound, request.Id)));
 
         public Task<Experiment> StopExperiment(StopExperimentRequest request, ServerCallContext context) => throw Unimplemented();
 
@@ -112,7 +210,8 @@ internal sealed class AssignmentDouble : IAsyncDisposable
 
         public Task<Experiment> StartExperiment(StartExperimentRequest request, ServerCallContext context) => throw Unimplemented();
 
-        public Task<Experiment> RampExperiment(RampExperimentRequest request, ServerCallContext context) => throw Unimplemented();
+        public Task<Experiment> RampExperiment(RampExperimentRequest request, ServerCallContext context) =>
+            Task.FromResult(definitions.Ramp(request, "statistics"));
 
         public Task<Experiment> ArchiveExperiment(ArchiveExperimentRequest request, ServerCallContext context) => throw Unimplemented();
     }

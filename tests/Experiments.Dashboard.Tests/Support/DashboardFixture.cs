@@ -8,7 +8,7 @@ namespace Experiments.Dashboard.Tests.Support;
 
 /// <summary>
 /// The statistics service as a real process (gRPC on <c>--urls</c>, the dashboard on its own HTTP/1.1 port),
-/// definitions streamed by an assignment double, three experiments seeded through StatisticsIntake.Forward, and a
+/// definitions streamed by an assignment double, four experiments seeded through StatisticsIntake.Forward, and a
 /// headless Chromium driven by Playwright. Shared by the browser tests of one class.
 /// </summary>
 public sealed partial class DashboardFixture : IAsyncLifetime
@@ -30,6 +30,11 @@ public sealed partial class DashboardFixture : IAsyncLifetime
 
     public Experiment BrokerAdapter { get; } = DemoExperiments.BrokerAdapter(Start);
 
+    public Experiment OrderRouter { get; } = DemoExperiments.OrderRouter(Start);
+
+    /// <summary>What the assignment double serves and recorded (the statistics service's automatic rollbacks).</summary>
+    internal AssignmentDouble.Definitions Definitions { get; } = new();
+
     internal DemoTraffic QuoteCacheTraffic { get; private set; } = null!;
 
     internal StatisticsClient Client { get; private set; } = null!;
@@ -48,9 +53,10 @@ public sealed partial class DashboardFixture : IAsyncLifetime
             return;
         }
         Directory.CreateDirectory(ScreenshotFolder);
-        var definitions = new AssignmentDouble.Definitions();
-        definitions.Experiments.AddRange([MatchingEngine, QuoteCache, BrokerAdapter]);
+        var definitions = Definitions;
+        definitions.Experiments.AddRange([MatchingEngine, QuoteCache, BrokerAdapter, OrderRouter]);
         definitions.Audit[MatchingEngine.Id] = DemoExperiments.MatchingEngineAudit(Start);
+        definitions.Audit[OrderRouter.Id] = DemoExperiments.OrderRouterAudit(Start);
         definitions.UnavailableAudit.Add(BrokerAdapter.Id);
         _assignment = await AssignmentDouble.StartAsync(definitions);
 
@@ -72,6 +78,7 @@ public sealed partial class DashboardFixture : IAsyncLifetime
         QuoteCacheTraffic = new DemoTraffic(QuoteCache, seed: 12) { TreatmentLatency = { [DemoTraffic.GetQuote] = 0.7 } };
         await SeedAsync(QuoteCache, QuoteCacheTraffic, users: 120, "seed-quote-1");
         await SeedAsync(BrokerAdapter, new DemoTraffic(BrokerAdapter, seed: 13) { TreatmentErrorRate = 0.08 }, users: 3000, "seed-broker");
+        await SeedAsync(OrderRouter, new DemoTraffic(OrderRouter, seed: 14) { TreatmentErrorRate = 0.06 }, users: 3000, "seed-router");
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

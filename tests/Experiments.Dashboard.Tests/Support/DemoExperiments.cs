@@ -39,6 +39,27 @@ internal static class DemoExperiments
         return experiment;
     }
 
+    /// <summary>
+    /// A new order router, started a day before the others at 50% with auto-rollback on, that fails four times as
+    /// often: the statistics service ramps it to 0%.
+    /// </summary>
+    public static Experiment OrderRouter(DateTimeOffset start)
+    {
+        var experiment = Base("order-router", "New order router", "order-router", "new-router", start.AddDays(-1), revision: 2);
+        experiment.RolloutPercent = 50;
+        experiment.AutoRollback = true;
+        experiment.Kpis.Add(new Kpi { Key = "place-order-mean", DisplayName = "PlaceOrder mean latency", Kind = KpiKind.LatencyMean, Role = KpiRole.Primary, ApiName = DemoTraffic.PlaceOrder });
+        experiment.Kpis.Add(new Kpi { Key = "error-rate", DisplayName = "Error rate", Kind = KpiKind.ErrorRate, Role = KpiRole.Guardrail, Tolerance = 0.1 });
+        return experiment;
+    }
+
+    /// <summary>Created and started at 50%: the trail of <see cref="OrderRouter"/> before any rollback.</summary>
+    public static List<AuditEntry> OrderRouterAudit(DateTimeOffset start) =>
+    [
+        Entry("order-router", 1, start.AddDays(-1).AddHours(-1), "alice", AuditAction.Create, "created", "", []),
+        Entry("order-router", 2, start.AddDays(-1), "alice", AuditAction.Start, "started at rollout 50%", "", [("status", "DRAFT", "RUNNING"), ("rollout_percent", "0", "50")]),
+    ];
+
     /// <summary>Created, started at 10%, ramped to 50%: the trail of <see cref="MatchingEngine"/>.</summary>
     public static List<AuditEntry> MatchingEngineAudit(DateTimeOffset start) =>
     [

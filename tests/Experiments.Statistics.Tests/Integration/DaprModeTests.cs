@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -9,8 +10,8 @@ using Experiments.Statistics.Tests.Support;
 namespace Experiments.Statistics.Tests.Integration;
 
 /// <summary>
-/// Dapr mode (Dapr:HttpPort set): the programmatic subscription and CloudEvents delivery answered per Dapr's contract,
-/// checkpoints in the state store through a test double of the sidecar's HTTP API.
+/// Dapr mode (Dapr:HttpPort or $DAPR_HTTP_PORT set): the programmatic subscription and CloudEvents delivery answered
+/// per Dapr's contract, checkpoints in the state store through a test double of the sidecar's HTTP API.
 /// </summary>
 public sealed class DaprModeTests : IAsyncLifetime
 {
@@ -177,6 +178,77 @@ public sealed class DaprModeTests : IAsyncLifetime
         using var response = await http.PostAsync("/dapr/events/experiment-events", new StringContent("{}", Encoding.UTF8, "application/cloudevents+json"));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Without_Dapr_HttpPort_the_sidecar_port_comes_from_DAPR_HTTP_PORT()
+    {
+        // DAPR_HTTP_PORT is what daprd sets for the app it starts; configuration carries environment variables as keys.
+        await using var host = new StatisticsHost(_data.Path, new Dictionary<string, string>
+        {
+            ["Statistics:AssignmentAddress"] = _assignment.Address,
+            ["DAPR_HTTP_PORT"] = _sidecar.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        using var http = host.CreateClient();
+
+        using var subscription = await http.GetAsync("/dapr/subscribe");
+
+        Assert.Equal(HttpStatusCode.OK, subscription.StatusCode); // Dapr mode: the programmatic subscription is served
+        Assert.Contains("GET /v1.0/state/statestore/statistics-checkpoint-statistics", _sidecar.Requests); // the restore read
+        Assert.False(File.Exists(Path.Combine(_data.Path, "statistics.db")));
+    }
+
+    [Fact]
+    public async Task An_explicit_Dapr_HttpPort_wins_over_DAPR_HTTP_PORT()
+    {
+        await using var other = await DaprSidecarDouble.StartAsync();
+        await using var host = new StatisticsHost(_data.Path, new Dictionary<string, string>
+        {
+            ["Statistics:AssignmentAddress"] = _assignment.Address,
+            ["Dapr:HttpPort"] = _sidecar.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["DAPR_HTTP_PORT"] = other.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+
+        await host.Get<StatisticsShard>().DefinitionsReady.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Contains("GET /v1.0/state/statestore/statistics-checkpoint-statistics", _sidecar.Requests);
+        Assert.Empty(other.Requests);
+    }
+
+    [Fact]
+    public async Task A_service_process_with_DAPR_HTTP_PORT_in_its_environment_keeps_its_checkpoints_in_that_sidecar()
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory,
+            ArgumentList =
+            {
+                Path.Combine(AppContext.BaseDirectory, "Experiments.Statistics.dll"), "--urls", "http://127.0.0.1:0",
+                "--Data:Folder=" + _data.Path, "--Statistics:AssignmentAddress=" + _assignment.Address,
+            },
+        };
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment["DAPR_HTTP_PORT"] = _sidecar.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment.Remove("Dapr__HttpPort");
+        using var process = Process.Start(start)!;
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
+        process.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await IntakeTests.WaitUntilAsync(() => process.HasExited || _sidecar.Requests.Count > 0, TimeSpan.FromSeconds(60));
+
+            Assert.False(process.HasExited, string.Join('\n', output));
+            Assert.Equal("GET /v1.0/state/statestore/statistics-checkpoint-statistics", _sidecar.Requests[0]);
+            Assert.False(File.Exists(Path.Combine(_data.Path, "statistics.db")));
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
     }
 
     [DaprdFact]

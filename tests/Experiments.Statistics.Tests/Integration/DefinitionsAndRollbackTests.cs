@@ -1,12 +1,13 @@
 using Experiments.Contracts.V1;
 using Experiments.Statistics.Intake;
 using Experiments.Statistics.Tests.Support;
+using Google.Protobuf.WellKnownTypes;
 
 namespace Experiments.Statistics.Tests.Integration;
 
 /// <summary>
 /// The definitions watch and automatic rollback against a test double of the assignment service on a real
-/// loopback socket (Assignment.WatchDefinitions, ExperimentAdmin.GetExperiment/StopExperiment).
+/// loopback socket (Assignment.WatchDefinitions, ExperimentAdmin.GetExperiment/RampExperiment).
 /// </summary>
 public sealed class DefinitionsAndRollbackTests : IAsyncLifetime
 {
@@ -80,11 +81,16 @@ public sealed class DefinitionsAndRollbackTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_guardrail_breach_stops_an_auto_rollback_experiment_on_the_control_and_leaves_others_running()
+    public async Task A_guardrail_breach_ramps_an_auto_rollback_experiment_to_zero_once_naming_the_guardrails_and_leaves_others_running()
     {
         _assignment.Store.Upsert(TestExperiments.Latency("exp-auto", autoRollback: true));
         _assignment.Store.Upsert(TestExperiments.Latency("exp-manual", autoRollback: false));
         await using var host = Host();
+        using var watch = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var verdicts = host.Client().WatchVerdicts(new WatchVerdictsRequest
+        {
+            ExperimentIds = { "exp-auto" }, MinInterval = Duration.FromTimeSpan(TimeSpan.Zero),
+        }, watch.Token);
         // Treatment 60% slower with ten times the errors: both guardrails far beyond their tolerances.
         var auto = new Traffic(22, "exp-auto") { TreatmentLatencyFactor = 1.6, TreatmentErrorRate = 0.2 };
         var manual = new Traffic(22, "exp-manual") { TreatmentLatencyFactor = 1.6, TreatmentErrorRate = 0.2 };
@@ -93,18 +99,86 @@ public sealed class DefinitionsAndRollbackTests : IAsyncLifetime
 
         await Forwarding.SendAllAsync(host.Intake(), Forwarding.Batches("log-a", 0, 1, Forwarding.Log(events)));
 
-        var stop = await _assignment.Store.FirstStop.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal("exp-auto", stop.Id);
-        Assert.Equal("control", stop.FinalVariantKey);
-        Assert.Equal(1, stop.ExpectedRevision);
-        Assert.StartsWith("automatic rollback by statistics: ", stop.Reason, StringComparison.Ordinal);
-        var verdict = await host.Client().WaitForVerdictAsync("exp-auto", v => v.ExperimentStatus == ExperimentStatus.Stopped);
-        Assert.Equal(VerdictDecision.RollBack, verdict.Decision);
-        Assert.Equal(ExperimentStatus.Stopped, _assignment.Store.Find("exp-auto")!.Status);
+        var ramped = await _assignment.Store.FirstRamp.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var ramp = Assert.Single(_assignment.Store.Ramps);
+        Assert.Equal("exp-auto", ramp.Id);
+        Assert.Equal((double?)0, ramp.RolloutPercent);
+        Assert.Equal(1, ramp.ExpectedRevision);
+        Assert.Empty(ramp.Weights);
+        Assert.StartsWith("automatic rollback by statistics: ramped to 0%, every unit now gets 'control', because ", ramp.Reason, StringComparison.Ordinal);
+        Assert.Equal(ExperimentStatus.Running, ramped.Status);
+        Assert.Equal(0, ramped.RolloutPercent);
+        Assert.Empty(_assignment.Store.Stops);
+
+        // The verdict that triggered it says so, on the stream as well.
+        Verdict triggering;
+        do
+        {
+            Assert.True(await verdicts.ResponseStream.MoveNext(watch.Token));
+            triggering = verdicts.ResponseStream.Current;
+        }
+        while (!triggering.AutoRollbackTriggered);
+        Assert.Equal(VerdictDecision.RollBack, triggering.Decision);
+        Assert.Equal(1, triggering.ExperimentRevision);
+        // The reason names each guardrail that verdict found breached (a planted one), with the effect seen in the
+        // treatment, and nothing else.
+        var breached = triggering.KpiResults.Where(k => k.Role == KpiRole.Guardrail && k.Decision == KpiDecision.Worse).Select(k => k.KpiKey).ToList();
+        Assert.NotEmpty(breached);
+        Assert.Subset(new HashSet<string> { "p99-latency", "error-rate" }, breached.ToHashSet());
+        Assert.All(breached, key => Assert.Contains($"[{key}]", ramp.Reason, StringComparison.Ordinal));
+        Assert.DoesNotContain("[mean-latency]", ramp.Reason, StringComparison.Ordinal);
+        Assert.Contains("higher in treatment", ramp.Reason, StringComparison.Ordinal);
+        var after = await host.Client().WaitForVerdictAsync("exp-auto", v => v.ExperimentRevision == 2);
+        Assert.Equal(ExperimentStatus.Running, after.ExperimentStatus);
+
+        // More breaching traffic: verdicts keep being recomputed, but an experiment at 0% is not ramped again.
+        await Forwarding.SendAllAsync(host.Intake(), Forwarding.Batches("log-b", 0, 1, Forwarding.Log(auto.Users(300, "b-"))));
+        var last = await host.Client().WaitForVerdictAsync("exp-auto", v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == auto.Exposed.Sum());
+        Assert.Equal(VerdictDecision.RollBack, last.Decision);
+        Assert.False(last.AutoRollbackTriggered);
+        Assert.Single(_assignment.Store.Ramps);
+
         var other = await host.Client().WaitForVerdictAsync("exp-manual", v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == manual.Exposed.Sum());
         Assert.Equal(VerdictDecision.RollBack, other.Decision);
         Assert.False(other.AutoRollbackTriggered);
-        Assert.Equal(ExperimentStatus.Running, _assignment.Store.Find("exp-manual")!.Status);
-        Assert.Single(_assignment.Store.Stops); // once, although verdicts keep being recomputed
+        Assert.Equal(100, _assignment.Store.Find("exp-manual")!.RolloutPercent);
+        Assert.All(_assignment.Store.Authorizations, a => Assert.Equal("Bearer statistics-to-assignment", a));
+    }
+
+    [Fact]
+    public async Task A_rollback_that_meets_a_concurrent_change_is_retried_once_on_the_fresh_revision()
+    {
+        _assignment.Store.Upsert(TestExperiments.Latency("exp-auto", autoRollback: true));
+        _assignment.Store.ConcurrentChangesBeforeRamps = 1;
+        await using var host = Host();
+        var traffic = new Traffic(25, "exp-auto") { TreatmentLatencyFactor = 1.6, TreatmentErrorRate = 0.2 };
+        await IntakeTests.WaitUntilAsync(() => host.Get<StatisticsShard>().Experiments().Count == 1);
+
+        await Forwarding.SendAllAsync(host.Intake(), Forwarding.Batches("log-a", 0, 1, Forwarding.Log(traffic.Users(1500))));
+
+        var ramped = await _assignment.Store.FirstRamp.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal([1L, 2L], _assignment.Store.Ramps.Select(r => r.ExpectedRevision));
+        Assert.Equal(3, ramped.Revision);
+        Assert.Equal(0, ramped.RolloutPercent);
+        Assert.Equal(0, _assignment.Store.Find("exp-auto")!.RolloutPercent);
+    }
+
+    [Fact]
+    public async Task An_auto_rollback_experiment_already_at_zero_percent_is_not_ramped()
+    {
+        // E.g. after a restart: the rollback happened before, the guardrail is still breached.
+        var atZero = TestExperiments.Latency("exp-auto", autoRollback: true);
+        atZero.RolloutPercent = 0;
+        _assignment.Store.Upsert(atZero);
+        await using var host = Host();
+        var traffic = new Traffic(26, "exp-auto") { TreatmentLatencyFactor = 1.6, TreatmentErrorRate = 0.2 };
+        await IntakeTests.WaitUntilAsync(() => host.Get<StatisticsShard>().Experiments().Count == 1);
+
+        await Forwarding.SendAllAsync(host.Intake(), Forwarding.Batches("log-a", 0, 1, Forwarding.Log(traffic.Users(1500))));
+
+        var verdict = await host.Client().WaitForVerdictAsync("exp-auto", v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == traffic.Exposed.Sum());
+        Assert.Equal(VerdictDecision.RollBack, verdict.Decision);
+        Assert.False(verdict.AutoRollbackTriggered);
+        Assert.Empty(_assignment.Store.Ramps);
     }
 }

@@ -29,7 +29,9 @@ public sealed class VerdictRpcTests : IAsyncLifetime
         _data.Dispose();
     }
 
-    private static bool Has(Verdict v, Traffic traffic) => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == traffic.Exposed.Sum();
+    private static bool Has(Verdict v, Traffic traffic) => Has(v, traffic.Exposed.Sum());
+
+    private static bool Has(Verdict v, long exposed) => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == exposed;
 
     [Fact]
     public async Task GetVerdict_reports_per_arm_counts_and_ratio_estimates_equal_to_the_raw_events()
@@ -120,6 +122,50 @@ public sealed class VerdictRpcTests : IAsyncLifetime
         await ReadUntilAsync(traffic.Exposed.Sum());
 
         Assert.True(seen.Zip(seen.Skip(1)).All(p => p.First <= p.Second), string.Join(",", seen));
+    }
+
+    [Fact]
+    public async Task WatchVerdicts_sends_the_latest_verdict_held_back_by_min_interval_once_the_interval_has_passed()
+    {
+        var client = _host.Client();
+        var traffic = new Traffic(16, "exp-1");
+        var events = Forwarding.Log(traffic.Users(300));
+        var half = events.Count / 2;
+        var firstTotal = events.Take(half).Count(e => e.Event.Exposure is not null);
+        await Forwarding.SendAllAsync(_host.Intake(), Forwarding.Batches("log-a", 0, 1, events.Take(half)));
+        await client.WaitForVerdictAsync("exp-1", v => Has(v, firstTotal));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var call = client.WatchVerdicts(new WatchVerdictsRequest
+        {
+            ExperimentIds = { "exp-1" }, MinInterval = Duration.FromTimeSpan(TimeSpan.FromSeconds(2)),
+        }, cts.Token);
+        Assert.True(await call.ResponseStream.MoveNext(cts.Token));
+        Assert.True(Has(call.ResponseStream.Current, firstTotal)); // the current verdict, at once
+
+        // The rest arrives inside the interval that sending the current verdict opened: its verdicts are held back,
+        // and the latest of them must still come once the interval has passed, although nothing newer follows.
+        await Forwarding.SendAllAsync(_host.Intake(), Forwarding.Batches("log-a", 0, 1, events.Skip(half)));
+        var received = new List<Verdict>();
+        while (received.Count == 0 || !Has(received[^1], traffic))
+        {
+            Assert.True(await call.ResponseStream.MoveNext(cts.Token));
+            received.Add(call.ResponseStream.Current);
+        }
+
+        var latest = received[^1];
+        Assert.Equal(traffic.Exposed, latest.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
+        Assert.Equal(traffic.Requests, latest.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Select(a => a.Observations));
+    }
+
+    [Fact]
+    public async Task WatchVerdicts_refuses_a_negative_min_interval()
+    {
+        using var call = _host.Client().WatchVerdicts(new WatchVerdictsRequest { MinInterval = new Duration { Seconds = -1 } });
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.StartsWith("min_interval", error.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -15,8 +15,9 @@ namespace Experiments.Statistics.Tests.Support;
 /// <summary>
 /// A test double of the assignment service on a real loopback socket, built on our gRPC layer: Assignment.
 /// WatchDefinitions (snapshot, then changes in version order; resumes after a version it still has) and
-/// ExperimentAdmin.GetExperiment / StopExperiment (optimistic concurrency on the revision). Everything else is
-/// UNIMPLEMENTED. The statistics service reaches it the way it reaches the real one.
+/// ExperimentAdmin.GetExperiment / RampExperiment / StopExperiment (optimistic concurrency on the revision, as the
+/// real service documents: ABORTED when stale; FAILED_PRECONDITION for a ramp of an experiment neither DRAFT nor
+/// RUNNING). Everything else is UNIMPLEMENTED. The statistics service reaches it the way it reaches the real one.
 /// </summary>
 internal sealed class AssignmentDouble : IAsyncDisposable
 {
@@ -77,6 +78,7 @@ internal sealed class AssignmentDouble : IAsyncDisposable
         private readonly Dictionary<string, Experiment> _experiments = [];
         private readonly List<WatchDefinitionsResponse> _changes = [];
         private readonly List<StopExperimentRequest> _stops = [];
+        private readonly List<RampExperimentRequest> _ramps = [];
         private readonly List<string> _authorizations = [];
         private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private long _version;
@@ -92,6 +94,23 @@ internal sealed class AssignmentDouble : IAsyncDisposable
             }
         }
 
+        public IReadOnlyList<RampExperimentRequest> Ramps
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return [.. _ramps];
+                }
+            }
+        }
+
+        /// <summary>
+        /// Ramps that find someone else's change committed just before them (the revision moves on, so the ramp is
+        /// ABORTED as stale), as when an operator edits the experiment while statistics rolls it back.
+        /// </summary>
+        public int ConcurrentChangesBeforeRamps { get; set; }
+
         public IReadOnlyList<string> Authorizations
         {
             get
@@ -102,6 +121,9 @@ internal sealed class AssignmentDouble : IAsyncDisposable
                 }
             }
         }
+
+        /// <summary>Completes when the first RampExperiment succeeds.</summary>
+        public TaskCompletionSource<Experiment> FirstRamp { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         /// <summary>Completes when the first StopExperiment arrives.</summary>
         public TaskCompletionSource<StopExperimentRequest> FirstStop { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -163,6 +185,42 @@ internal sealed class AssignmentDouble : IAsyncDisposable
                 Publish(new WatchDefinitionsResponse { Upsert = stopped.Clone() });
                 FirstStop.TrySetResult(request.Clone());
                 return stopped.Clone();
+            }
+        }
+
+        public Experiment Ramp(RampExperimentRequest request)
+        {
+            lock (_lock)
+            {
+                _ramps.Add(request.Clone());
+                if (!_experiments.TryGetValue(request.Id, out var experiment))
+                {
+                    throw new RpcException(new Status(StatusCode.NotFound, "no experiment " + request.Id));
+                }
+                if (ConcurrentChangesBeforeRamps > 0)
+                {
+                    ConcurrentChangesBeforeRamps--;
+                    experiment = experiment.Clone();
+                    experiment.Revision++;
+                    experiment.Description += " (edited)";
+                    _experiments[experiment.Id] = experiment;
+                    Publish(new WatchDefinitionsResponse { Upsert = experiment.Clone() });
+                }
+                if (request.ExpectedRevision != experiment.Revision)
+                {
+                    throw new RpcException(new Status(StatusCode.Aborted, "stale revision"));
+                }
+                if (experiment.Status is not (ExperimentStatus.Draft or ExperimentStatus.Running))
+                {
+                    throw new RpcException(new Status(StatusCode.FailedPrecondition, "only a DRAFT or RUNNING experiment can ramp"));
+                }
+                var ramped = experiment.Clone();
+                ramped.Revision++;
+                ramped.RolloutPercent = request.RolloutPercent ?? experiment.RolloutPercent;
+                _experiments[ramped.Id] = ramped;
+                Publish(new WatchDefinitionsResponse { Upsert = ramped.Clone() });
+                FirstRamp.TrySetResult(ramped.Clone());
+                return ramped.Clone();
             }
         }
 
@@ -255,7 +313,11 @@ internal sealed class AssignmentDouble : IAsyncDisposable
 
         public Task<Experiment> StartExperiment(StartExperimentRequest request, ServerCallContext context) => throw Unimplemented();
 
-        public Task<Experiment> RampExperiment(RampExperimentRequest request, ServerCallContext context) => throw Unimplemented();
+        public Task<Experiment> RampExperiment(RampExperimentRequest request, ServerCallContext context)
+        {
+            store.RecordAuthorization(context.RequestHeaders.GetValue("authorization") ?? "");
+            return Task.FromResult(store.Ramp(request));
+        }
 
         public Task<Experiment> ArchiveExperiment(ArchiveExperimentRequest request, ServerCallContext context) => throw Unimplemented();
 

@@ -20,6 +20,7 @@ internal sealed class DaprSidecarDouble : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, (string Value, long ETag)> _items = [];
+    private readonly List<string> _requests = [];
     private long _etag;
 
     private DaprSidecarDouble(WebApplication app) => _app = app;
@@ -34,6 +35,18 @@ internal sealed class DaprSidecarDouble : IAsyncDisposable
     public int Saves { get; private set; }
 
     public List<string?> Tokens { get; } = [];
+
+    /// <summary>"GET /v1.0/state/statestore/key", "POST /v1.0/state/statestore", … in arrival order.</summary>
+    public IReadOnlyList<string> Requests
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _requests];
+            }
+        }
+    }
 
     public static async Task<DaprSidecarDouble> StartAsync()
     {
@@ -77,6 +90,7 @@ internal sealed class DaprSidecarDouble : IAsyncDisposable
     {
         lock (_lock)
         {
+            _requests.Add($"GET {http.Request.Path}");
             Tokens.Add(http.Request.Headers["dapr-api-token"]);
             if (store != Store)
             {
@@ -96,6 +110,7 @@ internal sealed class DaprSidecarDouble : IAsyncDisposable
         using var document = await JsonDocument.ParseAsync(http.Request.Body);
         lock (_lock)
         {
+            _requests.Add($"POST {http.Request.Path}");
             Tokens.Add(http.Request.Headers["dapr-api-token"]);
             if (store != Store)
             {

@@ -8,7 +8,7 @@ internal static class TestExperiments
 {
     public const string Api = "orders/Place";
 
-    /// <summary>Users split 50/50; mean latency (primary), p99 and error rate (guardrails), all to decrease.</summary>
+    /// <summary>Users split 50/50, everyone enrolled (100%); mean latency (primary), p99 and error rate (guardrails), all to decrease.</summary>
     public static Experiment Latency(string id = "exp-1", bool autoRollback = false, long revision = 1)
     {
         var experiment = new Experiment
@@ -17,6 +17,7 @@ internal static class TestExperiments
             FlagKey = "flag-" + id,
             RandomizationUnit = RandomizationUnit.User,
             Status = ExperimentStatus.Running,
+            RolloutPercent = 100,
             Revision = revision,
             Alpha = 0.05,
             MinimumDetectableEffect = 0.05,

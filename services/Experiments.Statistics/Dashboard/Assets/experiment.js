@@ -160,12 +160,13 @@ function renderDecision(container, { verdict, experiment }) {
   container.className = `decision decision-${d.tone}`;
   container.dataset.decision = verdict?.decision ?? 'NONE';
   const reasons = verdict?.reasons ?? [];
+  const rolledBackTo = f.autoRolledBackTo(verdict, experiment);
   replace(container,
     h('div', { class: 'decision-main' },
       h('p', { class: 'eyebrow' }, verdict?.experimentStatus === 'EXPERIMENT_STATUS_STOPPED' ? 'Final verdict' : 'Verdict'),
       h('h2', { id: 'decision-title', class: 'decision-title' }, h('span', { class: 'decision-icon', 'aria-hidden': 'true' }, d.icon), d.label),
-      h('p', { class: 'decision-meaning' }, f.decisionMeaning(verdict)),
-      verdict?.autoRollbackTriggered ? h('p', { class: 'notice warn' }, 'Automatic rollback: the flag now serves the control to everyone.') : null,
+      h('p', { class: 'decision-meaning' }, f.decisionMeaning(verdict, experiment)),
+      rolledBackTo ? h('p', { class: 'notice warn', 'data-auto-rollback': rolledBackTo }, `Automatic rollback: ramped to 0%, every unit now gets ${rolledBackTo}.`) : null,
       reasons.length ? h('div', { class: 'reasons' },
         h('h3', null, 'Why'),
         h('ol', { class: 'reason-list' }, reasons.map((r) => h('li', null, r)))) : null,

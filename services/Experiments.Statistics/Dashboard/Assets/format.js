@@ -193,14 +193,27 @@ export function decision(verdict) {
   return d;
 }
 
+/**
+ * The variant every unit gets once an automatic rollback ramped the experiment to 0%, or null when it has not:
+ * the verdict that triggered it says so, and later verdicts find the experiment still running at 0% with
+ * auto-rollback on.
+ */
+export function autoRolledBackTo(verdict, experiment) {
+  const rolledBack = verdict?.autoRollbackTriggered
+    || (verdict?.decision === 'VERDICT_DECISION_ROLL_BACK' && experiment?.autoRollback
+      && experiment?.status === 'EXPERIMENT_STATUS_RUNNING' && experiment?.rolloutPercent === 0);
+  if (!rolledBack) return null;
+  return experiment?.defaultVariantKey || verdict?.controlVariantKey || 'the control';
+}
+
 /** One sentence under the decision: what it means for the reader. */
-export function decisionMeaning(verdict) {
+export function decisionMeaning(verdict, experiment) {
   switch (verdict?.decision) {
     case 'VERDICT_DECISION_SHIP':
       return `${verdict.winningVariantKey || 'The treatment'} is significantly better on the primary KPI and no guardrail is harmed. Safe to roll out.`;
     case 'VERDICT_DECISION_ROLL_BACK':
-      return verdict.autoRollbackTriggered
-        ? 'A guardrail got significantly worse than its tolerance. The flag was rolled back to the control automatically.'
+      return autoRolledBackTo(verdict, experiment)
+        ? 'A guardrail got significantly worse than its tolerance. The experiment was rolled back automatically.'
         : 'A guardrail got significantly worse than its tolerance. Roll the flag back to the control.';
     case 'VERDICT_DECISION_KEEP_RUNNING':
       return 'No conclusion yet. These results stay valid however often you look (always-valid inference): keep collecting data.';
