@@ -49,8 +49,9 @@ using var stopping = new CancellationTokenSource();
 using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
-// Statistics first: ingestion forwards to it and assignment's exposures go through ingestion.
-foreach (var service in Enumerable.Reverse(services))
+// Each starts after what it connects to at start-up: statistics follows assignment's definitions, ingestion forwards
+// to statistics (assignment reaches ingestion only when it has exposures to send).
+foreach (var service in new[] { assignment, statistics, ingestion })
 {
     service.Start(dataFolder);
     await service.WaitUntilListeningAsync(TimeSpan.FromSeconds(15));

@@ -187,7 +187,9 @@ public static class VerdictEngine
             }
             if (!improves && sequential.PValue <= alpha)
             {
-                return (MetricDecision.WorseWithinTolerance, [$"guardrail worse but within its {ReasonText.Percent(metric.Tolerance)} tolerance: {change}"]);
+                return (MetricDecision.WorseWithinTolerance, [ShownWithinTolerance(metric, relativeCs)
+                    ? $"guardrail worse but within its {ReasonText.Percent(metric.Tolerance)} tolerance: {change}"
+                    : $"guardrail significantly worse, not yet shown within or beyond its {ReasonText.Percent(metric.Tolerance)} tolerance: {change}"]);
             }
             if (improves && sequential.PValue <= alpha)
             {
@@ -209,6 +211,15 @@ public static class VerdictEngine
         return (MetricDecision.NoSignificantDifference, [string.Create(Invariant,
             $"{label} in {treatmentKey}: no significant difference yet ({ReasonText.Change(sequential.RelativeEffect)}, {ReasonText.Interval(relativeCs, alpha)})")]);
     }
+
+    /// <summary>
+    /// Whether the always-valid interval of the relative effect puts every plausible harm within the guardrail's
+    /// tolerance (non-inferiority at the tolerance margin).
+    /// </summary>
+    private static bool ShownWithinTolerance(MetricDefinition metric, ConfidenceInterval relativeCs) =>
+        metric.EffectiveDirection == DesiredDirection.Decrease
+            ? relativeCs.Upper <= metric.Tolerance
+            : relativeCs.Lower >= -metric.Tolerance;
 
     private static MetricDecision MetricLevelDecision(MetricDefinition metric, List<ComparisonResult> results)
     {
@@ -238,6 +249,7 @@ public static class VerdictEngine
         var control = definition.ControlIndex;
         string? winner = null;
         var winnerEffect = double.NegativeInfinity;
+        var blockedByGuardrails = new List<string>();
         for (var a = 0; a < definition.Variants.Count; a++)
         {
             if (a == control)
@@ -248,6 +260,17 @@ public static class VerdictEngine
             var primaryComparisons = primaries.SelectMany(m => m.Comparisons.Where(c => c.VariantKey == key).Select(c => (m.Metric, c))).ToList();
             if (!primaryComparisons.Any(p => p.c.Decision == MetricDecision.Better) || primaryComparisons.Any(p => p.c.Decision == MetricDecision.Worse))
             {
+                continue;
+            }
+            // A guardrail known to be worse blocks shipping until its interval shows the harm within the tolerance:
+            // "not significantly beyond" alone would ship a +200% p99 whose interval still reaches below +10%.
+            var unresolved = metrics.Where(m => m.Metric.Role == MetricRole.Guardrail)
+                .SelectMany(m => m.Comparisons.Where(c => c.VariantKey == key && c.Decision == MetricDecision.WorseWithinTolerance
+                    && !ShownWithinTolerance(m.Metric, c.Sequential.RelativeCi)))
+                .ToList();
+            if (unresolved.Count > 0)
+            {
+                blockedByGuardrails.AddRange(unresolved.SelectMany(c => c.Reasons).Select(r => $"do not ship {key} yet: {r}"));
                 continue;
             }
             var (metric, best) = primaryComparisons.First(p => p.c.Decision == MetricDecision.Better);
@@ -264,6 +287,7 @@ public static class VerdictEngine
             reasons.Add("no guardrail is breached");
             return (VerdictDecisionKind.Ship, winner);
         }
+        reasons.AddRange(blockedByGuardrails);
         foreach (var worse in primaries.SelectMany(m => m.Comparisons.Where(c => c.Decision == MetricDecision.Worse)))
         {
             reasons.AddRange(worse.Reasons.Select(r => "do not ship: " + r));

@@ -55,6 +55,11 @@ internal sealed partial class DefinitionsWatcher(
             {
                 return;
             }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
+            {
+                // Expected while the assignment service starts or restarts: its status says all.
+                LogAssignmentUnavailable(logger, e.Status.Detail, backoff);
+            }
             catch (RpcException e)
             {
                 LogWatchFailed(logger, e.StatusCode.ToString(), e);
@@ -112,4 +117,7 @@ internal sealed partial class DefinitionsWatcher(
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "WatchDefinitions failed ({Status}); reconnecting")]
     private static partial void LogWatchFailed(ILogger logger, string status, Exception exception);
+
+    [LoggerMessage(EventId = 5105, Level = LogLevel.Warning, Message = "Assignment service unavailable ({Detail}); reconnecting in {Delay}")]
+    private static partial void LogAssignmentUnavailable(ILogger logger, string detail, TimeSpan delay);
 }
