@@ -28,7 +28,8 @@ public static class IngestionExtensions
         services.AddOptions<IntakeOptions>().BindConfiguration("Ingestion:Intake");
         services.AddOptions<LogOptions>().BindConfiguration("Ingestion:Log");
         services.AddOptions<RateLimitOptions>().BindConfiguration("Ingestion:RateLimits");
-        services.AddOptions<ForwardingOptions>().BindConfiguration("Ingestion:Forwarding");
+        services.AddOptions<ForwardingOptions>().BindConfiguration("Ingestion:Forwarding").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ForwardingOptions>, ForwardingOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<IngestionMetrics>();
@@ -40,9 +41,7 @@ public static class IngestionExtensions
         services.Configure<GrpcServerOptions>(grpc => grpc.Interceptors.Add(typeof(IngestionErrorInterceptor)));
 
         // The mode is read when the host starts, so configuration added after AddIngestion (tests) still counts.
-        services.AddSingleton<IForwardTarget>(sp => sp.GetRequiredService<IOptions<ForwardingOptions>>().Value.Mode == ForwardingMode.Dapr
-            ? ActivatorUtilities.CreateInstance<DaprBulkPublishTarget>(sp)
-            : ActivatorUtilities.CreateInstance<StatisticsIntakeTarget>(sp));
+        services.AddSingleton(ForwardTargets.Create);
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<IOptions<ForwardingOptions>>().Value.Mode == ForwardingMode.None
             ? ActivatorUtilities.CreateInstance<DiscardingForwarder>(sp)
             : ActivatorUtilities.CreateInstance<OutboxForwarder>(sp));

@@ -47,6 +47,9 @@ internal static partial class LogMessages
     [LoggerMessage(3004, LogLevel.Warning, "Bulk publish to {Target}: {Failed} of {Total} entries failed ({Error}); retrying them in {Delay}")]
     public static partial void PublishPartiallyFailed(ILogger logger, string target, int failed, int total, string error, TimeSpan delay);
 
+    [LoggerMessage(3007, LogLevel.Warning, "Could not write the forwarder's checkpoint {Path}; retrying")]
+    public static partial void CheckpointFailed(ILogger logger, string path, Exception exception);
+
     [LoggerMessage(3005, LogLevel.Critical, "The event log is corrupt at position {Position}; forwarding stops until an operator repairs it")]
     public static partial void LogCorrupted(ILogger logger, long position, Exception exception);
 }

@@ -34,9 +34,13 @@ internal sealed class DaprBulkPublishTarget : IForwardTarget, IDisposable
         _publishUri = new Uri($"{endpoint}/v1.0-alpha1/publish/bulk/{Uri.EscapeDataString(dapr.PubSubName)}/{Uri.EscapeDataString(dapr.Topic)}");
         _token = dapr.ApiToken ?? Environment.GetEnvironmentVariable("DAPR_API_TOKEN");
         _http = new HttpClient(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(60) };
+        Partitions = [.. Enumerable.Range(0, _options.PartitionCount)];
     }
 
     public string Name => "dapr " + _publishUri;
+
+    // The topic takes every partition; the broker spreads them by partitionKey.
+    public IReadOnlyList<int> Partitions { get; }
 
     public IForwardSession CreateSession(string logId, int partitionCount, Action<int, long> confirmed) =>
         new Session(this, logId, partitionCount, confirmed);

@@ -7,6 +7,8 @@ namespace Experiments.Ingestion.Forwarding;
 /// <summary>The forwarder's confirmed position, kept in a small file written atomically and durably.</summary>
 internal sealed class ForwardCheckpoint(string path)
 {
+    public string Path => path;
+
     public long Load()
     {
         if (!File.Exists(path))

@@ -14,16 +14,25 @@ public enum ForwardingMode
 }
 
 /// <summary>
-/// The outbox forwarder, bound from <c>Ingestion:Forwarding</c>. Defaults: local mode to
-/// http://127.0.0.1:5103, one partition, 1,000 events per request, 50,000 events unconfirmed at most,
-/// back-off from 200 ms doubling to 30 s, a checkpoint at most every second.
+/// The outbox forwarder, bound from <c>Ingestion:Forwarding</c>. Defaults: local mode to one statistics
+/// replica at http://127.0.0.1:5103 owning every partition, one partition, 1,000 events per request, 50,000
+/// events unconfirmed at most per replica, back-off from 200 ms doubling to 30 s, a checkpoint at most every
+/// second. Checked when the host starts (<see cref="ForwardingOptionsValidator"/>).
 /// </summary>
 public sealed class ForwardingOptions
 {
     public ForwardingMode Mode { get; set; } = ForwardingMode.Local;
 
-    /// <summary>The statistics service (local mode).</summary>
+    /// <summary>The statistics service (local mode) when it is one replica owning every partition; unused when <see cref="Statistics"/> lists replicas.</summary>
     public string StatisticsAddress { get; set; } = "http://127.0.0.1:5103";
+
+    /// <summary>
+    /// Statistics replicas and the partitions each owns (local mode), as in <c>Statistics:0:Address</c>,
+    /// <c>Statistics:0:Partitions:0</c>: together they must own every partition in [0, <see cref="PartitionCount"/>)
+    /// exactly once, and each must be started with the same set as its <c>Statistics:OwnedPartitions</c>.
+    /// Empty (the default) means <see cref="StatisticsAddress"/> owns them all.
+    /// </summary>
+    public List<StatisticsReplicaOptions> Statistics { get; set; } = [];
 
     /// <summary>API key presented to statistics as <c>authorization: Bearer</c>, if it needs one.</summary>
     public string? ApiKey { get; set; }
@@ -33,7 +42,7 @@ public sealed class ForwardingOptions
 
     public int MaxEventsPerRequest { get; set; } = 1_000;
 
-    /// <summary>Events sent but not yet confirmed; the forwarder waits for confirmations beyond it.</summary>
+    /// <summary>Events sent to one replica but not yet confirmed; the forwarder waits for its confirmations beyond it.</summary>
     public int MaxUnconfirmedEvents { get; set; } = 50_000;
 
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
@@ -47,6 +56,19 @@ public sealed class ForwardingOptions
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     public DaprForwardingOptions Dapr { get; } = new();
+
+    /// <summary>Where local mode sends each partition: the listed replicas, or <see cref="StatisticsAddress"/> with all of them.</summary>
+    internal IReadOnlyList<StatisticsReplicaOptions> StatisticsReplicas() => Statistics.Count > 0
+        ? Statistics
+        : [new StatisticsReplicaOptions { Address = StatisticsAddress, Partitions = [.. Enumerable.Range(0, PartitionCount)] }];
+}
+
+/// <summary>One statistics replica of local mode: its address and the partitions it owns.</summary>
+public sealed class StatisticsReplicaOptions
+{
+    public string Address { get; set; } = "";
+
+    public List<int> Partitions { get; set; } = [];
 }
 
 /// <summary>

@@ -1,7 +1,4 @@
-using Experiments.Contracts.V1;
-using Experiments.Grpc;
 using Experiments.Ingestion.Log;
-using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,16 +6,17 @@ using Microsoft.Extensions.Options;
 namespace Experiments.Ingestion.Forwarding;
 
 /// <summary>
-/// The outbox: reads the log in order from the confirmed position and delivers every event at least once.
-/// Events go out in chunks, split by partition; a chunk counts as delivered once every partition it touched
-/// is confirmed past it, and the log's confirmed position moves chunk by chunk, in order. That position is
-/// checkpointed to disk, so a restart resumes from it (the target ignores what it already has), and the log
-/// trims only behind it. A failed session is retried with exponential back-off; the log keeps growing
-/// meanwhile, up to its backlog limit.
+/// The outbox: delivers every committed event at least once, each partition to the one target that owns it.
+/// One <see cref="ForwardLane"/> per target reads the log on its own, so a target that is down holds back
+/// only its partitions while the others keep flowing over everything the log has accepted. The log's
+/// confirmed position is the minimum over the lanes: events of other partitions beyond it may be sent again
+/// after a restart, and each target ignores what it already has (statistics by (log, partition) position).
+/// That position is checkpointed to disk, so a restart resumes from it, and the log trims only behind it,
+/// so a target that stays down makes the log grow up to its backlog limit.
 /// </summary>
 internal sealed class OutboxForwarder(
     EventLog log,
-    IForwardTarget target,
+    ForwardTargets targets,
     IOptions<ForwardingOptions> options,
     IOptions<LogOptions> logOptions,
     IngestionMetrics metrics,
@@ -28,221 +26,86 @@ internal sealed class OutboxForwarder(
     private readonly ForwardingOptions _options = options.Value;
     private readonly ForwardCheckpoint _checkpoint = new(Path.Combine(logOptions.Value.DataPath,
         "forwarder-" + options.Value.Mode.ToString().ToLowerInvariant() + ".checkpoint"));
+    private readonly Lock _lock = new();
+    private readonly Lock _saving = new();
+    private ForwardLane[] _lanes = [];
+    private TaskCompletionSource _moved = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _confirmed;
     private long _saved;
-    private long _lastSave;
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         _confirmed = _saved = Math.Min(_checkpoint.Load(), log.DurablePosition);
         log.Confirm(_confirmed);
+        _lanes = [.. targets.All.Select(target => new ForwardLane(target, log, _options, metrics, time, logger, _confirmed, LaneAdvanced))];
         return base.StartAsync(cancellationToken);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        SaveCheckpoint(force: true);
+        SaveCheckpoint();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        var backoff = _options.InitialBackoff;
-        while (!stoppingToken.IsCancellationRequested)
+        var lanes = _lanes.Select(lane => lane.RunAsync(stoppingToken)).ToList();
+        try
         {
-            var before = _confirmed;
-            try
+            // At most one checkpoint write per interval while the position moves; the first one after a pause at once.
+            while (true)
             {
-                await RunSessionAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (LogCorruptedException ex)
-            {
-                LogMessages.LogCorrupted(logger, _confirmed + 1, ex);
-                backoff = _options.MaxBackoff;
-            }
-            catch (Exception ex)
-            {
-                if (_confirmed > before)
+                var moved = Volatile.Read(ref _moved).Task;
+                if (Volatile.Read(ref _confirmed) <= _saved)
                 {
-                    backoff = _options.InitialBackoff;
+                    await moved.WaitAsync(stoppingToken).ConfigureAwait(false);
                 }
-                // The target being down or restarting is expected and says all in its status; anything else is a
-                // fault worth its stack trace.
-                if (ex is RpcException { StatusCode: StatusCode.Unavailable } unavailable)
+                try
                 {
-                    LogMessages.TargetUnavailable(logger, target.Name, unavailable.Status.Detail, backoff);
+                    SaveCheckpoint();
                 }
-                else
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
-                    LogMessages.ForwardingFailed(logger, target.Name, backoff, ex);
+                    // Only costs resends after a restart; the next write may succeed.
+                    LogMessages.CheckpointFailed(logger, _checkpoint.Path, ex);
                 }
+                await Task.Delay(_options.CheckpointInterval, time, stoppingToken).ConfigureAwait(false);
             }
-            SaveCheckpoint(force: true);
-            try
-            {
-                await Task.Delay(Backoff.Jitter(backoff), time, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-            backoff = Backoff.Next(backoff, _options.MaxBackoff);
         }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        await Task.WhenAll(lanes).ConfigureAwait(false);
     }
 
-    private async Task RunSessionAsync(CancellationToken stoppingToken)
+    /// <summary>A lane's position moved: the log's may move to the new minimum. Called from the lanes.</summary>
+    private void LaneAdvanced()
     {
-        var partitions = new PartitionProgress(Math.Max(1, _options.PartitionCount));
-        await using var session = target.CreateSession(log.LogId, partitions.Count, partitions.Confirm);
-        var remote = await session.OpenAsync(stoppingToken).ConfigureAwait(false);
-        // The target may be ahead of our checkpoint (it was not written yet when we stopped).
-        Advance(Math.Min(remote, log.DurablePosition));
-        LogMessages.ForwardingStarted(logger, target.Name, _confirmed, log.LogId);
-
-        using var cursor = log.OpenCursor(_confirmed);
-        var chunks = new Queue<Chunk>();
-        var unconfirmed = 0;
-        var entries = new List<LogEntry>(_options.MaxEventsPerRequest);
-        var byPartition = new List<LoggedEvent>[partitions.Count];
-        for (var p = 0; p < byPartition.Length; p++)
+        var position = _lanes.Min(lane => lane.Confirmed);
+        lock (_lock)
         {
-            byPartition[p] = [];
+            if (position <= _confirmed)
+            {
+                return;
+            }
+            Volatile.Write(ref _confirmed, position);
         }
-        while (true)
-        {
-            stoppingToken.ThrowIfCancellationRequested();
-            var confirmedSignal = partitions.Signal;
-            while (chunks.TryPeek(out var done) && partitions.Covers(done))
-            {
-                chunks.Dequeue();
-                unconfirmed -= done.Count;
-                metrics.Forwarded(done.Count);
-                Advance(done.Last);
-            }
-            SaveCheckpoint(force: chunks.Count == 0);
-
-            if (unconfirmed < _options.MaxUnconfirmedEvents)
-            {
-                entries.Clear();
-                if (cursor.Read(entries, _options.MaxEventsPerRequest) > 0)
-                {
-                    var chunk = new Chunk(entries[^1].Position, entries.Count, new long[partitions.Count]);
-                    foreach (var entry in entries)
-                    {
-                        var logged = new LoggedEvent
-                        {
-                            Position = entry.Position,
-                            IngestTime = Timestamp.FromDateTimeOffset(entry.IngestTime),
-                            Event = Event.Parser.ParseFrom(entry.Event.Span),
-                        };
-                        var p = Partitioning.PartitionOf(logged.Event, partitions.Count);
-                        byPartition[p].Add(logged);
-                        chunk.PartitionLast[p] = entry.Position;
-                    }
-                    for (var p = 0; p < byPartition.Length; p++)
-                    {
-                        if (byPartition[p].Count > 0)
-                        {
-                            await session.SendAsync(p, byPartition[p], stoppingToken).ConfigureAwait(false);
-                            byPartition[p] = [];
-                        }
-                    }
-                    chunks.Enqueue(chunk);
-                    unconfirmed += chunk.Count;
-                    continue;
-                }
-            }
-
-            var waits = new List<Task> { confirmedSignal, session.Completion };
-            if (unconfirmed < _options.MaxUnconfirmedEvents)
-            {
-                waits.Add(log.WaitForCommitAfterAsync(cursor.Position, stoppingToken));
-            }
-            if (_saved < _confirmed)
-            {
-                waits.Add(Task.Delay(_options.CheckpointInterval, time, stoppingToken));
-            }
-            var woke = await Task.WhenAny(waits).ConfigureAwait(false);
-            if (woke == session.Completion)
-            {
-                await session.Completion.ConfigureAwait(false);
-                throw new IOException(target.Name + " closed the session.");
-            }
-            await woke.ConfigureAwait(false);
-        }
-    }
-
-    private void Advance(long position)
-    {
-        if (position <= _confirmed)
-        {
-            return;
-        }
-        _confirmed = position;
         log.Confirm(position);
-        LogMessages.ForwardingConfirmed(logger, target.Name, position);
+        Interlocked.Exchange(ref _moved, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
-    private void SaveCheckpoint(bool force)
+    private void SaveCheckpoint()
     {
-        if (_saved >= _confirmed)
+        lock (_saving)
         {
-            return;
-        }
-        var now = time.GetTimestamp();
-        if (!force && time.GetElapsedTime(_lastSave, now) < _options.CheckpointInterval)
-        {
-            return;
-        }
-        _checkpoint.Save(_confirmed);
-        _saved = _confirmed;
-        _lastSave = now;
-    }
-
-    /// <summary>Events sent together: the last position, how many, and the last position per partition (0 when none).</summary>
-    private sealed record Chunk(long Last, int Count, long[] PartitionLast);
-
-    /// <summary>What the target has confirmed per partition; signals each change. Called from the session's reader.</summary>
-    private sealed class PartitionProgress(int count)
-    {
-        private readonly long[] _confirmed = new long[count];
-        private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public int Count => count;
-
-        public Task Signal => Volatile.Read(ref _signal).Task;
-
-        public void Confirm(int partition, long position)
-        {
-            lock (_confirmed)
+            var position = Volatile.Read(ref _confirmed);
+            if (_saved >= position)
             {
-                if (position <= _confirmed[partition])
-                {
-                    return;
-                }
-                _confirmed[partition] = position;
+                return;
             }
-            Interlocked.Exchange(ref _signal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-        }
-
-        public bool Covers(Chunk chunk)
-        {
-            lock (_confirmed)
-            {
-                for (var p = 0; p < count; p++)
-                {
-                    if (chunk.PartitionLast[p] > _confirmed[p])
-                    {
-                        return false;
-                    }
-                }
-                return true;
-            }
+            _checkpoint.Save(position);
+            _saved = position;
         }
     }
 }

@@ -23,4 +23,15 @@ public static class Partitioning
         var hash = EventIdHash.Murmur3(Encoding.UTF8.GetBytes(UnitOf(e)), 0);
         return (int)((ulong)hash % (ulong)partitionCount);
     }
+
+    /// <summary>Whether each partition in [0, <paramref name="partitionCount"/>) is one of <paramref name="partitions"/>.</summary>
+    internal static bool[] Mask(IEnumerable<int> partitions, int partitionCount)
+    {
+        var mask = new bool[partitionCount];
+        foreach (var p in partitions)
+        {
+            mask[p] = true;
+        }
+        return mask;
+    }
 }

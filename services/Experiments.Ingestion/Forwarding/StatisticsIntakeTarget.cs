@@ -1,10 +1,12 @@
 using Experiments.Contracts.V1;
 using Experiments.Grpc;
-using Microsoft.Extensions.Options;
 
 namespace Experiments.Ingestion.Forwarding;
 
-/// <summary>Local mode: StatisticsIntake.Forward, one bidirectional stream per session, over one channel.</summary>
+/// <summary>
+/// Local mode: StatisticsIntake.Forward to one statistics replica, for the partitions it owns; one
+/// bidirectional stream per session, over one channel.
+/// </summary>
 internal sealed class StatisticsIntakeTarget : IForwardTarget, IDisposable
 {
     private static readonly Method<ForwardRequest, ForwardResponse> Forward = Method<ForwardRequest, ForwardResponse>.FromDescriptor(
@@ -13,13 +15,17 @@ internal sealed class StatisticsIntakeTarget : IForwardTarget, IDisposable
     private readonly ForwardingOptions _options;
     private readonly GrpcChannel _channel;
 
-    public StatisticsIntakeTarget(IOptions<ForwardingOptions> options)
+    public StatisticsIntakeTarget(ForwardingOptions options, StatisticsReplicaOptions replica)
     {
-        _options = options.Value;
-        _channel = GrpcChannel.ForAddress(_options.StatisticsAddress, new GrpcChannelOptions { MaxReceiveMessageSize = null });
+        _options = options;
+        Name = "statistics " + replica.Address;
+        Partitions = [.. replica.Partitions.Order()];
+        _channel = GrpcChannel.ForAddress(replica.Address, new GrpcChannelOptions { MaxReceiveMessageSize = null });
     }
 
-    public string Name => "statistics " + _options.StatisticsAddress;
+    public string Name { get; }
+
+    public IReadOnlyList<int> Partitions { get; }
 
     public IForwardSession CreateSession(string logId, int partitionCount, Action<int, long> confirmed) =>
         new Session(this, logId, partitionCount, confirmed);
@@ -31,6 +37,7 @@ internal sealed class StatisticsIntakeTarget : IForwardTarget, IDisposable
         private readonly CancellationTokenSource _cancel = new();
         private readonly TaskCompletionSource _probed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly long?[] _probeAnswers = new long?[partitionCount];
+        private readonly bool[] _owned = Partitioning.Mask(target.Partitions, partitionCount);
         private AsyncDuplexStreamingCall<ForwardRequest, ForwardResponse>? _call;
         private int _answered;
 
@@ -45,14 +52,15 @@ internal sealed class StatisticsIntakeTarget : IForwardTarget, IDisposable
             }
             _call = target._channel.CreateCallInvoker().AsyncDuplexStreamingCall(Forward, new CallOptions(headers, cancellationToken: _cancel.Token));
             Completion = ReadConfirmationsAsync(_call);
-            // A request without events is a probe: the answer says where this (log, partition) stands.
-            for (var p = 0; p < partitionCount; p++)
+            // A request without events is a probe: the answer says where this (log, partition) stands. Only owned
+            // partitions are probed: the replica refuses the others.
+            foreach (var p in target.Partitions)
             {
                 await _call.RequestStream.WriteAsync(new ForwardRequest { LogId = logId, Partition = p, PartitionCount = partitionCount }).ConfigureAwait(false);
             }
             var answered = await Task.WhenAny(_probed.Task, Completion).WaitAsync(target._options.ProbeTimeout, cancellationToken).ConfigureAwait(false);
             await answered.ConfigureAwait(false);
-            return _probeAnswers.Min(a => a ?? 0);
+            return target.Partitions.Min(p => _probeAnswers[p] ?? 0);
         }
 
         public Task SendAsync(int partition, IReadOnlyList<LoggedEvent> events, CancellationToken cancellationToken)
@@ -81,14 +89,14 @@ internal sealed class StatisticsIntakeTarget : IForwardTarget, IDisposable
             while (await call.ResponseStream.MoveNext(_cancel.Token).ConfigureAwait(false))
             {
                 var response = call.ResponseStream.Current;
-                if (response.LogId != logId || response.Partition < 0 || response.Partition >= partitionCount)
+                if (response.LogId != logId || response.Partition < 0 || response.Partition >= partitionCount || !_owned[response.Partition])
                 {
                     continue;
                 }
                 if (_probeAnswers[response.Partition] is null)
                 {
                     _probeAnswers[response.Partition] = response.ConfirmedPosition;
-                    if (++_answered == _probeAnswers.Length)
+                    if (++_answered == target.Partitions.Count)
                     {
                         _probed.TrySetResult();
                     }

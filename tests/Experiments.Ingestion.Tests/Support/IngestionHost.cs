@@ -56,7 +56,16 @@ internal sealed class IngestionHost : IAsyncDisposable
                 web.UseSetting(key, value);
             }
         });
-        _ = factory.Server;
+        try
+        {
+            _ = factory.Server;
+        }
+        catch
+        {
+            // A host that refused to start (invalid options) must not leave its services behind.
+            factory.Dispose();
+            throw;
+        }
         return new IngestionHost(factory);
     }
 
