@@ -2,8 +2,9 @@ using BenchmarkDotNet.Running;
 using Experiments.Bench.Statistics;
 
 // `memory`: bytes per unit per experiment. `cpu`: aggregation events per CPU-second. `freshness [batches]`: acknowledged → visible in a verdict, ingestion and
-// statistics as processes. Otherwise BenchmarkDotNet: AggregationBenchmarks (events/s on one thread) and
-// VerdictBenchmarks (GetVerdict at 1,000,000 units × 6 KPIs).
+// statistics as processes. Otherwise BenchmarkDotNet: AggregationBenchmarks (events/s on one thread),
+// EventIdWindowBenchmarks (the dedup window against the HashSet one it replaced) and VerdictBenchmarks (GetVerdict at
+// 1,000,000 units × 6 KPIs).
 return args switch
 {
     ["memory", ..] => MemoryMeasurement.Run(),

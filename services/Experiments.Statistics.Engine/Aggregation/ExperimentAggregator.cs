@@ -28,6 +28,7 @@ public sealed class ExperimentAggregator
     private readonly byte[]?[] _retained;
     private readonly int[]?[] _counts;
     private readonly double[]?[] _sums;
+    private readonly int[] _activityMetrics; // retention and engagement KPIs, the only ones activity counts towards
     private readonly Dictionary<int, string> _tailUnitIds = [];
     private readonly double[] _tailWatch;
     private readonly string[] _variantKeys;
@@ -61,6 +62,7 @@ public sealed class ExperimentAggregator
         _retained = new byte[]?[metrics];
         _counts = new int[]?[metrics];
         _sums = new double[]?[metrics];
+        _activityMetrics = [.. Enumerable.Range(0, metrics).Where(k => definition.Metrics[k].Kind is MetricKind.RetentionDayN or MetricKind.Engagement)];
         for (var k = 0; k < metrics; k++)
         {
             switch (definition.Metrics[k].Kind)
@@ -153,10 +155,13 @@ public sealed class ExperimentAggregator
         {
             group[arm].AddUnit();
         }
-        for (var k = 0; k < _retained.Length; k++)
+        foreach (var k in _activityMetrics)
         {
-            _live.Retention[k]?[arm].AddUnit(exposureSeconds / 3600);
-            if (Definition.Metrics[k].Kind == MetricKind.Engagement)
+            if (_live.Retention[k] is { } retention)
+            {
+                retention[arm].AddUnit(exposureSeconds / 3600);
+            }
+            else
             {
                 // Engagement counts every exposed unit, active or not.
                 _live.Moments[k]![arm].Units++;
@@ -261,13 +266,9 @@ public sealed class ExperimentAggregator
     // activityName null: a request, which counts as activity for KPIs that name none.
     private void CountActivity(int unit, int arm, long sinceExposure, string? activityName)
     {
-        for (var k = 0; k < _retained.Length; k++)
+        foreach (var k in _activityMetrics)
         {
             var metric = Definition.Metrics[k];
-            if (metric.Kind is not (MetricKind.RetentionDayN or MetricKind.Engagement))
-            {
-                continue;
-            }
             var matches = metric.ActivityName.Length == 0 || (activityName is not null && string.Equals(metric.ActivityName, activityName, StringComparison.Ordinal));
             if (!matches)
             {
