@@ -37,6 +37,7 @@ public sealed class ExperimentAggregator
     private List<int> _dirtyUnits = [];
     private int[] _exposedAt = [];
     private int _capacity;
+    private long _analysisEndMs;
 
     /// <summary>Empty state for <paramref name="definition"/>.</summary>
     public ExperimentAggregator(ExperimentDefinition definition)
@@ -47,6 +48,7 @@ public sealed class ExperimentAggregator
             throw new ArgumentException("An experiment needs 2 to 127 variants.", nameof(definition));
         }
         Definition = definition;
+        _analysisEndMs = AnalysisEndMs(definition);
         _live = new ExperimentAggregate(definition);
         _layout = _live.Layout;
         _variantKeys = [.. definition.Variants.Select(v => v.Key)];
@@ -88,6 +90,7 @@ public sealed class ExperimentAggregator
     internal void Redefine(ExperimentDefinition definition)
     {
         Definition = definition;
+        _analysisEndMs = AnalysisEndMs(definition);
         _live.Definition = definition;
         Version++;
     }
@@ -116,11 +119,16 @@ public sealed class ExperimentAggregator
         }
     }
 
+    // Once stopped, every unit is served the final variant whatever its arm: events after the stop would pull the
+    // arms together, so the analysis ends there (late events from before the stop still count).
+    private static long AnalysisEndMs(ExperimentDefinition definition) =>
+        definition.StopTime is { } stop ? stop.ToUnixTimeMilliseconds() : long.MaxValue;
+
     /// <summary>Records an exposure; returns whether it changed anything.</summary>
     public bool Expose(ulong unitHash, string variantKey, long timeUnixMs)
     {
         var arm = Array.IndexOf(_variantKeys, variantKey);
-        if (arm < 0)
+        if (arm < 0 || timeUnixMs > _analysisEndMs)
         {
             return false;
         }
@@ -175,7 +183,7 @@ public sealed class ExperimentAggregator
     public bool Apply(ulong unitHash, in TelemetryEvent e)
     {
         var unit = _index.Find(unitHash);
-        if (unit < 0)
+        if (unit < 0 || e.TimeUnixMs > _analysisEndMs)
         {
             return false;
         }

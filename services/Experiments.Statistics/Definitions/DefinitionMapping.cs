@@ -29,10 +29,18 @@ internal static class DefinitionMapping
             SequentialNStar = experiment.SequentialNStar,
             AutoRollback = experiment.AutoRollback,
             StartTime = experiment.StartTime?.ToDateTimeOffset(),
-            StopTime = experiment.StopTime?.ToDateTimeOffset(),
+            StopTime = AnalysisEnd(experiment),
             MaxDuration = experiment.Horizon?.MaxDuration?.ToTimeSpan(),
             MaxUnits = experiment.Horizon?.MaxUnits ?? 0,
         };
+
+    /// <summary>
+    /// When the experiment stopped serving its arms: its stop time, or for a running experiment ramped to 0% (an
+    /// automatic rollback) the time of that revision — from then on every unit gets the default variant whatever its arm.
+    /// </summary>
+    private static DateTimeOffset? AnalysisEnd(Experiment experiment) =>
+        experiment.StopTime?.ToDateTimeOffset()
+        ?? (experiment.Status == ExperimentStatus.Running && experiment.RolloutPercent <= 0 ? experiment.UpdateTime?.ToDateTimeOffset() : null);
 
     private static MetricDefinition ToMetric(Kpi kpi) =>
         new(kpi.Key, kpi.Kind switch

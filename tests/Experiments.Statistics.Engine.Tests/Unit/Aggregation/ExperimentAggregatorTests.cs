@@ -56,6 +56,35 @@ public sealed class ExperimentAggregatorTests
     }
 
     [Fact]
+    public void After_the_stop_time_neither_exposures_nor_events_count_but_late_events_from_before_it_do()
+    {
+        var t0 = TrafficGenerator.Start;
+        var shard = new ShardAggregator();
+        shard.Define(Definitions.SixKpis());
+        TelemetryEvent Request(string id, string user, long time, double latency) => new()
+        {
+            EventId = id, TimeUnixMs = time, Kind = TelemetryKind.Request, UserId = user, ApiName = "orders/Place", LatencyMs = latency,
+        };
+        TelemetryEvent Exposure(string id, string user, long time) => new()
+        {
+            EventId = id, TimeUnixMs = time, Kind = TelemetryKind.Exposure, UserId = user, ExperimentId = "exp", VariantKey = "treatment",
+        };
+        Assert.True(shard.Apply(Exposure("x-alice", "alice", t0)));
+        Assert.True(shard.Apply(Request("r1", "alice", t0 + 1000, 10)));
+        // Stopped at t0 + 10 s: a new revision of the same arms and KPIs, so the state is kept.
+        shard.Define(Definitions.SixKpis() with { Revision = 2, StopTime = DateTimeOffset.FromUnixTimeMilliseconds(t0 + 10_000) });
+        Assert.True(shard.Apply(Request("r2-late-but-before-stop", "alice", t0 + 9000, 20)));
+        Assert.False(shard.Apply(Request("r3-after-stop", "alice", t0 + 11_000, 1000)));
+        Assert.False(shard.Apply(Exposure("x-bob-after-stop", "bob", t0 + 12_000)));
+
+        var snapshot = shard.Find("exp")!.Snapshot();
+        Assert.Equal([0L, 1L], snapshot.Exposed);
+        var treatment = snapshot.Requests[snapshot.Layout.GroupOf[0]][1];
+        Assert.Equal(2, treatment.Requests);
+        Assert.Equal(30, treatment.Latency.SumNumerator);
+    }
+
+    [Fact]
     public void Incremental_ratio_sums_equal_sums_over_unit_totals()
     {
         var events = new TrafficGenerator(2).Units(2000);
