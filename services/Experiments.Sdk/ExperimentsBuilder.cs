@@ -35,18 +35,29 @@ public sealed class ExperimentsBuilder : IFeatureManagementBuilder
 
     /// <summary>
     /// Serves one implementation of <typeparamref name="TService"/> per variant of <paramref name="flagKey"/>: inject
-    /// <see cref="IVariantServiceProvider{TService}"/> and call <c>GetServiceAsync</c> to get the implementation of
-    /// the variant the current unit is assigned. Implementations are registered as <typeparamref name="TService"/>
-    /// and named after the variant by <see cref="VariantServiceAliasAttribute"/> (or their class name). Until the
-    /// flag's definition arrives — or if the assignment service is unreachable at start — every unit gets
-    /// <paramref name="fallbackVariant"/>'s implementation.
+    /// <see cref="IVariantServiceProvider{TService}"/> (or <see cref="IContextualVariantServiceProvider{TService}"/>)
+    /// and call <c>GetServiceAsync</c> to get the implementation of the variant the current unit is assigned.
+    /// Implementations are found as Microsoft.FeatureManagement finds them: a keyed <typeparamref name="TService"/>
+    /// whose key is the variant name, else one registered as <typeparamref name="TService"/> and named after the
+    /// variant by <see cref="VariantServiceAliasAttribute"/> (or its class name); one instance per variant is kept.
+    /// Until the flag's definition arrives — or if the assignment service is unreachable at start — every unit gets
+    /// <paramref name="fallbackVariant"/>'s implementation (or, when configuration declares the flag, the variant
+    /// configuration assigns).
     /// </summary>
+    /// <exception cref="InvalidOperationException">A variant service of <typeparamref name="TService"/> has already been added.</exception>
     public ExperimentsBuilder WithVariantService<TService>(string flagKey, string fallbackVariant = "control")
         where TService : class
     {
         ArgumentException.ThrowIfNullOrEmpty(flagKey);
         ArgumentException.ThrowIfNullOrEmpty(fallbackVariant);
-        FeatureManagementBuilderExtensions.WithVariantService<TService>(this, flagKey);
+        if (Services.Any(d => d.ServiceType == typeof(IVariantServiceProvider<TService>)))
+        {
+            throw new InvalidOperationException($"A variant service of {typeof(TService).FullName} has already been added.");
+        }
+        // Ours rather than Microsoft.FeatureManagement's: same implementations, resolved once per arm.
+        Services.AddSingleton(sp => new ExperimentsVariantServiceProvider<TService>(flagKey, sp.GetRequiredService<ExperimentsFeatureManager>(), sp));
+        Services.AddSingleton<IVariantServiceProvider<TService>>(sp => sp.GetRequiredService<ExperimentsVariantServiceProvider<TService>>());
+        Services.AddSingleton<IContextualVariantServiceProvider<TService>>(sp => sp.GetRequiredService<ExperimentsVariantServiceProvider<TService>>());
         Services.AddSingleton(new FallbackRegistration(flagKey, fallbackVariant));
         return this;
     }

@@ -4,8 +4,9 @@ namespace Experiments.Sdk;
 /// Options of the Experiments SDK, bound from the <c>Experiments</c> configuration section and then from the
 /// delegate given to <c>AddExperiments</c>. Defaults: no assignment or ingestion address (every flag serves its
 /// fallback variant and no telemetry is sent), unit id from the <c>x-user-id</c> header, no session or client id,
-/// a buffer of 10,000 events, batches of up to 500 events sent at least every 500 ms, retries with exponential
-/// back-off from 100 ms up to 10 s, reconnects of the definitions stream with back-off from 250 ms up to 30 s.
+/// no groups or attributes, a buffer of 10,000 events, batches of up to 500 events sent at least every 500 ms,
+/// retries with exponential back-off from 100 ms up to 10 s, reconnects of the definitions stream with back-off
+/// from 250 ms up to 30 s.
 /// </summary>
 public sealed class ExperimentsOptions
 {
@@ -35,6 +36,19 @@ public sealed class ExperimentsOptions
 
     /// <summary>Where the calling client's id (reported with each request, to attribute tails and errors) comes from; null: none.</summary>
     public UnitIdSource? ClientId { get; set; }
+
+    /// <summary>
+    /// Where the unit's groups come from, for experiments whose targeting lists groups or excluded groups (the
+    /// groups of the Assign RPC's EvaluationContext); null: requests carry none.
+    /// </summary>
+    public UnitGroupsSource? Groups { get; set; }
+
+    /// <summary>
+    /// Where each targeting attribute comes from, by attribute name (the attributes of the Assign RPC's
+    /// EvaluationContext), e.g. <c>Attributes["region"] = UnitIdSource.FromHeader("x-region")</c>, or in
+    /// configuration <c>Experiments:Attributes:region = header:x-region</c>. An empty value counts as absent.
+    /// </summary>
+    public IDictionary<string, UnitIdSource> Attributes { get; } = new Dictionary<string, UnitIdSource>(StringComparer.Ordinal);
 
     /// <summary>Events held for sending at most; further events are dropped and counted (never waited for).</summary>
     public int BufferCapacity { get; set; } = 10_000;

@@ -26,6 +26,7 @@ public static class ExperimentsServiceCollectionExtensions
     public static ExperimentsBuilder AddExperiments(this IServiceCollection services, Action<ExperimentsOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
+        var alreadyAdded = services.Any(d => d.ServiceType == typeof(ExperimentsFeatureManager));
         var options = services.AddOptions<ExperimentsOptions>().BindConfiguration("Experiments");
         if (configure is not null)
         {
@@ -43,21 +44,28 @@ public static class ExperimentsServiceCollectionExtensions
         services.TryAddSingleton(sp => new ExperimentsStatus(
             sp.GetRequiredService<DefinitionsStore>(), sp.GetRequiredService<ExperimentsMetrics>(), sp.GetRequiredService<TelemetrySenderHost>()));
         services.TryAddSingleton(sp => new ExperimentsInterceptor(sp.GetRequiredService<ExperimentsRuntime>()));
-        services.TryAddSingleton<ExperimentsFeatureManager>();
+        services.TryAddSingleton(sp => new ExperimentsFeatureManager(
+            sp.GetRequiredService<DefinitionsStore>(), sp.GetRequiredService<ExposureRecorder>(), sp.GetRequiredService<FallbackVariants>(), new ConfiguredFlags(sp)));
         services.AddHostedService<DefinitionsWatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<TelemetrySenderHost>().Sender);
         services.TryAddSingleton<TelemetrySenderHost>();
 
+        // The app's definition provider before the SDK's (Microsoft.FeatureManagement's configuration provider,
+        // unless the app registered another): experiments are served before it, its own flags after.
+        var appDefinitions = services.LastOrDefault(d => d.ServiceType == typeof(IFeatureDefinitionProvider) && !d.IsKeyedService);
         var featureManagement = services.AddFeatureManagement();
-        // Microsoft.FeatureManagement's own FeatureManager, where resolved directly, reads the same definitions
-        // through the service's definition provider and enrollment filter.
-        services.Replace(ServiceDescriptor.Singleton<IFeatureDefinitionProvider>(sp =>
+        appDefinitions ??= services.LastOrDefault(d => d.ServiceType == typeof(IFeatureDefinitionProvider) && !d.IsKeyedService);
+        if (!alreadyAdded)
         {
-            var store = sp.GetRequiredService<DefinitionsStore>();
-            return new ExperimentFeatureDefinitionProvider(() => store.Current.Set);
-        }));
+            // Microsoft.FeatureManagement's own FeatureManager, where resolved directly, reads the same definitions
+            // through the service's definition provider and enrollment filter, then the app's.
+            services.Replace(ServiceDescriptor.Singleton<IFeatureDefinitionProvider>(sp =>
+                new ExperimentsDefinitionProvider(sp.GetRequiredService<DefinitionsStore>(), Create(sp, appDefinitions), ownsOther: appDefinitions?.ImplementationInstance is null)));
+        }
         featureManagement.AddFeatureFilter<EnrollmentFilter>();
-        // Variant services and every IVariantFeatureManager / IFeatureManager consumer get the precompiled evaluator.
+        // Variant services and every IVariantFeatureManager / IFeatureManager consumer (Microsoft.FeatureManagement's
+        // snapshots too, which wrap these: FeatureGate, tag helpers) get the precompiled evaluator for experiments,
+        // and Microsoft.FeatureManagement for the rest.
         services.Replace(ServiceDescriptor.Singleton<IVariantFeatureManager>(sp => sp.GetRequiredService<ExperimentsFeatureManager>()));
         services.Replace(ServiceDescriptor.Singleton<IFeatureManager>(sp => sp.GetRequiredService<ExperimentsFeatureManager>()));
         return new ExperimentsBuilder(featureManagement);
@@ -70,4 +78,13 @@ public static class ExperimentsServiceCollectionExtensions
         options.Interceptors.Add(typeof(ExperimentsInterceptor));
         return options;
     }
+
+    private static IFeatureDefinitionProvider? Create(IServiceProvider services, ServiceDescriptor? descriptor) => descriptor switch
+    {
+        null => null,
+        { ImplementationInstance: IFeatureDefinitionProvider instance } => instance,
+        { ImplementationFactory: { } factory } => (IFeatureDefinitionProvider)factory(services),
+        { ImplementationType: { } type } => (IFeatureDefinitionProvider)ActivatorUtilities.CreateInstance(services, type),
+        _ => null,
+    };
 }

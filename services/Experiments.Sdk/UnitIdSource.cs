@@ -1,11 +1,14 @@
+using System.ComponentModel;
 using Microsoft.AspNetCore.Http;
 
 namespace Experiments.Sdk;
 
 /// <summary>
-/// Where an id (user, session or client) of the request being served comes from: a request header, a claim of
-/// the authenticated user, gRPC metadata, or a delegate. Read once per request.
+/// Where an id (user, session or client) or a targeting attribute of the request being served comes from: a request
+/// header, a claim of the authenticated user, gRPC metadata, or a delegate. Read once per request. In configuration,
+/// write it as <c>header:NAME</c>, <c>claim:TYPE</c> or <c>metadata:KEY</c> (see <see cref="Parse"/>).
 /// </summary>
+[TypeConverter(typeof(UnitIdSourceConverter))]
 public sealed class UnitIdSource
 {
     private readonly string _name;
@@ -50,7 +53,24 @@ public sealed class UnitIdSource
         return new UnitIdSource("", claim: false, read);
     }
 
-    /// <summary>The id of this request, or an empty string.</summary>
+    /// <summary>
+    /// Reads the configuration form: <c>header:x-user-id</c>, <c>claim:sub</c> or <c>metadata:x-user-id</c> (the
+    /// prefix is case-insensitive); a value without a prefix is a header name.
+    /// </summary>
+    /// <exception cref="FormatException">The prefix is unknown or the name is empty.</exception>
+    public static UnitIdSource Parse(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var (kind, name) = SourceSyntax.Split(value);
+        return kind switch
+        {
+            SourceSyntax.Kind.Header => FromHeader(name),
+            SourceSyntax.Kind.Claim => FromClaim(name),
+            _ => FromGrpcMetadata(name),
+        };
+    }
+
+    /// <summary>The value for this request, or an empty string.</summary>
     public string Read(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -71,4 +91,7 @@ public sealed class UnitIdSource
             _ => values[values.Count - 1] ?? "",
         };
     }
+
+    /// <inheritdoc />
+    public override string ToString() => _read is not null ? "(delegate)" : (_claim ? "claim:" : "header:") + _name;
 }

@@ -76,18 +76,25 @@ public sealed class CompiledExperiment
     public static string AllocationSeed(ExperimentDefinition definition) =>
         definition.Seed.Length > 0 ? definition.Seed : "allocation\n" + definition.FlagKey;
 
-    public AssignmentDecision Evaluate(UnitContext context)
+    public AssignmentDecision Evaluate(UnitContext context) =>
+        Evaluate(context.IdFor(Definition.Unit), context.UserId, context.Groups, context.Attributes);
+
+    /// <summary>
+    /// The same, for a unit given by its parts (the SDK's request path, which keeps no <see cref="UnitContext"/>):
+    /// <paramref name="unit"/> is the id of this experiment's unit kind (<see cref="ExperimentDefinition.Unit"/>),
+    /// the others feed targeting.
+    /// </summary>
+    public AssignmentDecision Evaluate(string unit, string userId, IReadOnlyList<string> groups, IReadOnlyDictionary<string, string> attributes)
     {
         if (Definition.State != ExperimentState.Running)
         {
             return new AssignmentDecision(this, _notRunningIndex, AssignmentOutcome.ExperimentNotRunning);
         }
-        var unit = context.IdFor(Definition.Unit);
         if (unit.Length == 0)
         {
             return new AssignmentDecision(this, _notEnrolledIndex, AssignmentOutcome.MissingUnitId);
         }
-        if (_targeting is not null && !_targeting.Matches(context))
+        if (_targeting is not null && !_targeting.Matches(userId, groups, attributes))
         {
             return new AssignmentDecision(this, _notEnrolledIndex, AssignmentOutcome.NotTargeted);
         }

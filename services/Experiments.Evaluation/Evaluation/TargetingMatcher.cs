@@ -31,17 +31,20 @@ public sealed class TargetingMatcher
     /// <summary>Null when the rules target every unit, so the hot path can skip targeting entirely.</summary>
     public static TargetingMatcher? Create(TargetingRules rules) => rules.IsEveryone() ? null : new TargetingMatcher(rules);
 
-    public bool Matches(UnitContext context)
+    public bool Matches(UnitContext context) => Matches(context.UserId, context.Groups, context.Attributes);
+
+    /// <summary>The same, for a unit given by its parts rather than a <see cref="UnitContext"/>.</summary>
+    public bool Matches(string userId, IReadOnlyList<string> groups, IReadOnlyDictionary<string, string> attributes)
     {
-        if (context.UserId.Length > 0 && _excludedUsers.Contains(context.UserId))
+        if (userId.Length > 0 && _excludedUsers.Contains(userId))
         {
             return false;
         }
-        if (_excludedGroups.Count > 0 && AnyIn(context.Groups, _excludedGroups))
+        if (_excludedGroups.Count > 0 && AnyIn(groups, _excludedGroups))
         {
             return false;
         }
-        if (context.UserId.Length > 0 && _users.Contains(context.UserId))
+        if (userId.Length > 0 && _users.Contains(userId))
         {
             return true;
         }
@@ -49,13 +52,13 @@ public sealed class TargetingMatcher
         {
             return false;
         }
-        if (_groups.Count > 0 && !AnyIn(context.Groups, _groups))
+        if (_groups.Count > 0 && !AnyIn(groups, _groups))
         {
             return false;
         }
         foreach (var rule in _rules)
         {
-            if (!rule.Matches(context.Attributes))
+            if (!rule.Matches(attributes))
             {
                 return false;
             }

@@ -5,7 +5,11 @@ namespace Experiments.Assignment.Evaluation;
 /// <summary>What the caller knows about the unit being served; each experiment takes the id of its unit kind.</summary>
 public sealed class UnitContext
 {
-    private static readonly IReadOnlyDictionary<string, string> NoAttributes = new Dictionary<string, string>(StringComparer.Ordinal);
+    /// <summary>No attributes; shared, never modified.</summary>
+    public static readonly IReadOnlyDictionary<string, string> NoAttributes = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>A unit with no ids at all; shared.</summary>
+    public static readonly UnitContext Empty = new();
 
     public string UserId { get; init; } = "";
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Experiments.Assignment.Evaluation;
 using Experiments.Sdk.Definitions;
 using Microsoft.FeatureManagement;
@@ -6,70 +7,99 @@ using Microsoft.FeatureManagement.FeatureFilters;
 namespace Experiments.Sdk.Evaluation;
 
 /// <summary>
-/// The SDK's <see cref="IVariantFeatureManager"/> (and <see cref="IFeatureManager"/>): for a flag the assignment
-/// service serves, decides with the service's own precompiled evaluator (proven identical to Microsoft.FeatureManagement's
-/// FeatureManager over the same FeatureDefinition), for the unit on the current flow (<see cref="ExperimentsContext"/>)
-/// or the one passed in; returns a Variant built once per arm, so serving a variant allocates nothing; records the
-/// exposure. A flag it does not know (no definitions yet, assignment unreachable) serves the fallback variant
-/// registered for it, or none.
+/// The SDK's <see cref="IVariantFeatureManager"/> (and <see cref="IFeatureManager"/>, which Microsoft.FeatureManagement's
+/// snapshots wrap): for a flag the assignment service serves, decides with the service's own precompiled evaluator
+/// (proven identical to Microsoft.FeatureManagement's FeatureManager over the same FeatureDefinition), for the unit on
+/// the current flow (<see cref="ExperimentsContext"/>) or the one passed in; returns a Variant built once per arm, so
+/// serving a variant allocates nothing; records the exposure. Any other flag is evaluated by Microsoft.FeatureManagement
+/// from the app's own definitions (configuration) when they declare it; otherwise it serves the fallback variant
+/// registered for it (no definitions yet, assignment unreachable), or none.
 /// </summary>
-internal sealed class ExperimentsFeatureManager(DefinitionsStore store, ExposureRecorder exposures, FallbackVariants fallbacks)
+internal sealed class ExperimentsFeatureManager(DefinitionsStore store, ExposureRecorder exposures, FallbackVariants fallbacks, ConfiguredFlags? configured = null)
     : IVariantFeatureManager, IFeatureManager
 {
-    private static readonly UnitContext NoUnit = new();
+    /// <summary>The definitions being served.</summary>
+    public ServedDefinitions Definitions => store.Current;
 
-    public ValueTask<Variant> GetVariantAsync(string feature, CancellationToken cancellationToken = default) =>
-        new(GetVariant(feature, ExperimentsContext.Current ?? NoUnit));
-
-    public ValueTask<Variant> GetVariantAsync(string feature, ITargetingContext context, CancellationToken cancellationToken = default) =>
-        new(GetVariant(feature, ToUnit(context)));
-
-    public ValueTask<bool> IsEnabledAsync(string feature, CancellationToken cancellationToken = default) =>
-        new(IsEnabled(feature, ExperimentsContext.Current ?? NoUnit));
-
-    public ValueTask<bool> IsEnabledAsync<TContext>(string feature, TContext context, CancellationToken cancellationToken = default) =>
-        new(IsEnabled(feature, context is ITargetingContext targeting ? ToUnit(targeting) : ExperimentsContext.Current ?? NoUnit));
-
-    public async IAsyncEnumerable<string> GetFeatureNamesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public ValueTask<Variant> GetVariantAsync(string feature, CancellationToken cancellationToken = default)
     {
-        foreach (var experiment in store.Current.Set.Experiments)
-        {
-            yield return experiment.Definition.FlagKey;
-        }
-        await Task.CompletedTask.ConfigureAwait(false);
+        var unit = ExperimentsContext.Current;
+        return store.Current.Find(feature) is { } flag
+            ? new ValueTask<Variant>(flag.Variants[Decide(flag, unit)])
+            : GetOtherVariantAsync(feature, unit, cancellationToken);
     }
 
-    Task<bool> IFeatureManager.IsEnabledAsync(string feature) => Task.FromResult(IsEnabled(feature, ExperimentsContext.Current ?? NoUnit));
+    public ValueTask<Variant> GetVariantAsync(string feature, ITargetingContext context, CancellationToken cancellationToken = default)
+    {
+        if (store.Current.Find(feature) is { } flag)
+        {
+            return new ValueTask<Variant>(flag.Variants[Decide(flag, UnitOf(context))]);
+        }
+        return configured is null ? new ValueTask<Variant>(fallbacks.For(feature)!) : GetOtherVariantAsync(feature, context, cancellationToken);
+    }
 
-    Task<bool> IFeatureManager.IsEnabledAsync<TContext>(string feature, TContext context) =>
-        Task.FromResult(IsEnabled(feature, context is ITargetingContext targeting ? ToUnit(targeting) : ExperimentsContext.Current ?? NoUnit));
+    public ValueTask<bool> IsEnabledAsync(string feature, CancellationToken cancellationToken = default)
+    {
+        var unit = ExperimentsContext.Current;
+        return store.Current.Find(feature) is { } flag
+            ? new ValueTask<bool>(IsEnrolled(flag, unit))
+            : IsOtherEnabledAsync(feature, unit, cancellationToken);
+    }
+
+    public ValueTask<bool> IsEnabledAsync<TContext>(string feature, TContext context, CancellationToken cancellationToken = default)
+    {
+        if (store.Current.Find(feature) is { } flag)
+        {
+            return new ValueTask<bool>(IsEnrolled(flag, context is ITargetingContext targeting ? UnitOf(targeting) : ExperimentsContext.Current));
+        }
+        return configured is null ? new ValueTask<bool>(false) : IsOtherEnabledAsync(feature, context, cancellationToken);
+    }
+
+    public async IAsyncEnumerable<string> GetFeatureNamesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var experiment in store.Current.Set.Experiments)
+        {
+            names.Add(experiment.Definition.FlagKey);
+            yield return experiment.Definition.FlagKey;
+        }
+        if (configured is null)
+        {
+            yield break;
+        }
+        await foreach (var name in configured.GetFeatureNamesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (names.Add(name))
+            {
+                yield return name;
+            }
+        }
+    }
+
+    Task<bool> IFeatureManager.IsEnabledAsync(string feature) => IsEnabledAsync(feature, CancellationToken.None).AsTask();
+
+    Task<bool> IFeatureManager.IsEnabledAsync<TContext>(string feature, TContext context) => IsEnabledAsync(feature, context, CancellationToken.None).AsTask();
 
     IAsyncEnumerable<string> IFeatureManager.GetFeatureNamesAsync() => GetFeatureNamesAsync();
 
-    /// <summary>The variant for <paramref name="unit"/>; records the exposure when the unit is in the experiment.</summary>
-    public Variant GetVariant(string feature, UnitContext unit)
+    /// <summary>The arm <paramref name="unit"/> is served for <paramref name="flag"/>; records the exposure when the unit is in the experiment.</summary>
+    public int Decide(ServedFlag flag, in ServedUnit unit)
     {
-        var flag = store.Current.Find(feature);
-        if (flag is null)
-        {
-            return fallbacks.For(feature)!;
-        }
-        var decision = flag.Experiment.Evaluate(unit);
+        var decision = unit.Evaluate(flag.Experiment);
         if (decision.InExperiment)
         {
             exposures.Record(flag, decision, unit);
         }
-        return flag.Variants[decision.VariantIndex];
+        return decision.VariantIndex;
     }
 
-    private bool IsEnabled(string feature, UnitContext unit)
+    /// <summary>The variant for <paramref name="unit"/> of a flag the assignment service serves, else the fallback (for tests).</summary>
+    public Variant GetVariant(string feature, UnitContext unit) =>
+        store.Current.Find(feature) is { } flag ? flag.Variants[Decide(flag, new ServedUnit(unit))] : fallbacks.For(feature)!;
+
+    private bool IsEnrolled(ServedFlag flag, in ServedUnit unit)
     {
-        var flag = store.Current.Find(feature);
-        if (flag is null)
-        {
-            return false;
-        }
-        var decision = flag.Experiment.Evaluate(unit);
+        var decision = unit.Evaluate(flag.Experiment);
         if (decision.InExperiment)
         {
             exposures.Record(flag, decision, unit);
@@ -77,10 +107,37 @@ internal sealed class ExperimentsFeatureManager(DefinitionsStore store, Exposure
         return decision.InExperiment;
     }
 
-    private static UnitContext ToUnit(ITargetingContext context) => context switch
+    private async ValueTask<Variant> GetOtherVariantAsync(string feature, ServedUnit unit, CancellationToken cancellationToken)
     {
-        UnitTargetingContext unit => unit.Context,
-        null => ExperimentsContext.Current ?? NoUnit,
-        _ => new UnitContext { UserId = context.UserId ?? "", Groups = context.Groups?.ToArray() ?? [] },
+        if (configured is not null && await configured.DeclaresAsync(feature).ConfigureAwait(false))
+        {
+            return await configured.GetVariantAsync(feature, unit, cancellationToken).ConfigureAwait(false);
+        }
+        return fallbacks.For(feature)!;
+    }
+
+    private async ValueTask<Variant> GetOtherVariantAsync(string feature, ITargetingContext context, CancellationToken cancellationToken)
+    {
+        if (await configured!.DeclaresAsync(feature).ConfigureAwait(false))
+        {
+            return await configured.GetVariantAsync(feature, context, cancellationToken).ConfigureAwait(false);
+        }
+        return fallbacks.For(feature)!;
+    }
+
+    private async ValueTask<bool> IsOtherEnabledAsync(string feature, ServedUnit unit, CancellationToken cancellationToken) =>
+        configured is not null
+        && await configured.DeclaresAsync(feature).ConfigureAwait(false)
+        && await configured.IsEnabledAsync(feature, unit, cancellationToken).ConfigureAwait(false);
+
+    private async ValueTask<bool> IsOtherEnabledAsync<TContext>(string feature, TContext context, CancellationToken cancellationToken) =>
+        await configured!.DeclaresAsync(feature).ConfigureAwait(false)
+        && await configured.IsEnabledAsync(feature, context, cancellationToken).ConfigureAwait(false);
+
+    private static ServedUnit UnitOf(ITargetingContext? context) => context switch
+    {
+        null => ExperimentsContext.Current,
+        UnitTargetingContext unit => new ServedUnit(unit.Context),
+        _ => new ServedUnit(new UnitContext { UserId = context.UserId ?? "", Groups = context.Groups?.ToArray() ?? [] }),
     };
 }

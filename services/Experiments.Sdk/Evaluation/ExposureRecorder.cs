@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using Experiments.Assignment.Evaluation;
 using Experiments.Sdk.Definitions;
@@ -31,7 +32,7 @@ internal sealed class ExposureRecorder
 
     public bool Enabled { get; }
 
-    public void Record(ServedFlag flag, in AssignmentDecision decision, UnitContext unit)
+    public void Record(ServedFlag flag, in AssignmentDecision decision, in ServedUnit unit)
     {
         if (!Enabled)
         {
@@ -51,7 +52,7 @@ internal sealed class ExposureRecorder
         _buffer.TryEnqueue(new TelemetryEvent
         {
             Kind = TelemetryKind.Exposure,
-            EventTimeTicks = DateTime.UtcNow.Ticks,
+            Timestamp = Stopwatch.GetTimestamp(),
             UserId = unit.UserId,
             SessionId = unit.SessionId,
             RequestId = unit.RequestId,

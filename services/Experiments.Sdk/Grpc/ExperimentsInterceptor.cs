@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Experiments.Assignment.Evaluation;
 using Experiments.Grpc;
 using Experiments.Grpc.Server;
+using Experiments.Sdk.Evaluation;
 
 namespace Experiments.Sdk.Grpc;
 
@@ -20,21 +20,46 @@ public sealed class ExperimentsInterceptor : Interceptor
     internal ExperimentsInterceptor(ExperimentsRuntime runtime) => _runtime = runtime;
 
     /// <inheritdoc />
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
         var start = Stopwatch.GetTimestamp();
-        var unit = Begin(context);
+        // Not an async method, so that a handler that completes at once costs no Task of our own; the flow is put
+        // back by hand instead, as an async method would.
+        var flow = ExecutionContext.Capture();
+        if (flow is null)
+        {
+            return UnaryAsync(request, context, continuation, start);
+        }
+        var served = Begin(context);
+        var pending = false;
         try
         {
-            var response = await continuation(request, context).ConfigureAwait(false);
-            End(context, unit, start, context.Status.StatusCode);
-            return response;
+            Task<TResponse> call;
+            try
+            {
+                call = continuation(request, context);
+            }
+            catch (Exception exception) when (Failed(context, served.Unit, start, exception))
+            {
+                throw;
+            }
+            if (!call.IsCompletedSuccessfully)
+            {
+                pending = true;
+                return CompleteUnaryAsync(call, context, served, start);
+            }
+            End(context, served.Unit, start, context.Status.StatusCode);
+            return call;
         }
-        catch (Exception exception) when (Failed(context, unit, start, exception))
+        finally
         {
-            throw;
+            if (!pending)
+            {
+                served.End();
+            }
+            ExecutionContext.Restore(flow);
         }
     }
 
@@ -44,7 +69,8 @@ public sealed class ExperimentsInterceptor : Interceptor
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
         var start = Stopwatch.GetTimestamp();
-        var unit = Begin(context);
+        var served = Begin(context);
+        var unit = served.Unit;
         try
         {
             var response = await continuation(requestStream, context).ConfigureAwait(false);
@@ -55,6 +81,10 @@ public sealed class ExperimentsInterceptor : Interceptor
         {
             throw;
         }
+        finally
+        {
+            served.End();
+        }
     }
 
     /// <inheritdoc />
@@ -63,7 +93,8 @@ public sealed class ExperimentsInterceptor : Interceptor
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
         var start = Stopwatch.GetTimestamp();
-        var unit = Begin(context);
+        var served = Begin(context);
+        var unit = served.Unit;
         try
         {
             await continuation(request, responseStream, context).ConfigureAwait(false);
@@ -73,6 +104,10 @@ public sealed class ExperimentsInterceptor : Interceptor
         {
             throw;
         }
+        finally
+        {
+            served.End();
+        }
     }
 
     /// <inheritdoc />
@@ -81,7 +116,8 @@ public sealed class ExperimentsInterceptor : Interceptor
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
         var start = Stopwatch.GetTimestamp();
-        var unit = Begin(context);
+        var served = Begin(context);
+        var unit = served.Unit;
         try
         {
             await continuation(requestStream, responseStream, context).ConfigureAwait(false);
@@ -91,35 +127,81 @@ public sealed class ExperimentsInterceptor : Interceptor
         {
             throw;
         }
-    }
-
-    private UnitContext? Begin(ServerCallContext context)
-    {
-        var unit = _runtime.UnitFor(context.HttpContext);
-        if (unit is not null)
+        finally
         {
-            ExperimentsContext.Current = unit;
+            served.End();
         }
-        return unit;
     }
 
-    private void End(ServerCallContext context, UnitContext? unit, long start, StatusCode code)
+    private async Task<TResponse> UnaryAsync<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation, long start)
+        where TRequest : class
+        where TResponse : class
     {
-        if (unit is null || !_runtime.TelemetryEnabled)
+        var served = Begin(context);
+        var unit = served.Unit;
+        try
+        {
+            var response = await continuation(request, context).ConfigureAwait(false);
+            End(context, unit, start, context.Status.StatusCode);
+            return response;
+        }
+        catch (Exception exception) when (Failed(context, unit, start, exception))
+        {
+            throw;
+        }
+        finally
+        {
+            served.End();
+        }
+    }
+
+    private async Task<TResponse> CompleteUnaryAsync<TResponse>(Task<TResponse> call, ServerCallContext context, Served served, long start)
+    {
+        try
+        {
+            var response = await call.ConfigureAwait(false);
+            End(context, served.Unit, start, context.Status.StatusCode);
+            return response;
+        }
+        catch (Exception exception) when (Failed(context, served.Unit, start, exception))
+        {
+            throw;
+        }
+        finally
+        {
+            served.End();
+        }
+    }
+
+    private Served Begin(ServerCallContext context)
+    {
+        var value = _runtime.UnitFor(context.HttpContext);
+        // Served until the call ends: on the flow (which the caller puts back) or in the request's slot.
+        var slot = value is null ? null : ExperimentsContext.Serve(context.HttpContext, value);
+        return new Served(new ServedUnit(value), slot);
+    }
+
+    private void End(ServerCallContext context, in ServedUnit unit, long start, StatusCode code)
+    {
+        if (unit.IsNone || !_runtime.TelemetryEnabled)
         {
             return;
         }
-        var method = context.Method;
-        var apiName = _apiNames.TryGetValue(method, out var name) ? name : _apiNames.GetOrAdd(method, static m => m.TrimStart('/'));
-        _runtime.RecordRequest(unit, apiName, _runtime.ClientFor(context.HttpContext), start, (int)code, IsError(code));
+        _runtime.RecordRequest(unit, ApiNameOf(context.Method), _runtime.ClientFor(context.HttpContext), start, (int)code, IsError(code));
     }
 
+    /// <summary><c>package.Service/Method</c> for the path <c>/package.Service/Method</c>, built once per method.</summary>
+    private string ApiNameOf(string method) =>
+        _apiNames.TryGetValue(method, out var name) ? name : _apiNames.GetOrAdd(method, static m => m.TrimStart('/'));
+
     /// <summary>Always false, so it can run as an exception filter without catching.</summary>
-    private bool Failed(ServerCallContext context, UnitContext? unit, long start, Exception exception)
+    private bool Failed(ServerCallContext context, in ServedUnit unit, long start, Exception exception)
     {
         End(context, unit, start, exception switch
         {
             RpcException rpc => rpc.StatusCode,
+            // As the gRPC layer ends the call: a deadline that passed is DEADLINE_EXCEEDED, not the client's cancel.
+            OperationCanceledException when context.Deadline <= DateTime.UtcNow => StatusCode.DeadlineExceeded,
             OperationCanceledException => StatusCode.Cancelled,
             _ => StatusCode.Unknown,
         });
@@ -128,4 +210,10 @@ public sealed class ExperimentsInterceptor : Interceptor
 
     private static bool IsError(StatusCode code) => code is StatusCode.Unknown or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted
         or StatusCode.Unimplemented or StatusCode.Internal or StatusCode.Unavailable or StatusCode.DataLoss;
+
+    /// <summary>The unit a call serves, and the request slot it is kept in (null when it travels on the flow).</summary>
+    private readonly record struct Served(ServedUnit Unit, RequestUnitSlot? Slot)
+    {
+        public void End() => Slot?.Value = null;
+    }
 }

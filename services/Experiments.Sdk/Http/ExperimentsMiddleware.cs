@@ -1,13 +1,14 @@
 using System.Diagnostics;
+using Experiments.Sdk.Evaluation;
 using Microsoft.AspNetCore.Http;
 
 namespace Experiments.Sdk.Http;
 
 /// <summary>
-/// Per HTTP request: reads the unit's ids, serves that unit on the request's flow (so variant services and
-/// IVariantFeatureManager evaluate for it), and records the request — API name, latency (Stopwatch ticks), status,
-/// error, client id — into the telemetry buffer. gRPC calls are left to the SDK's gRPC interceptor. Exceptions
-/// are recorded (status 500, error) and rethrown, never swallowed.
+/// Per HTTP request: reads the unit's ids (and groups and attributes, when configured), serves that unit to the
+/// rest of the request (so variant services and IVariantFeatureManager evaluate for it), and records the request —
+/// API name, latency (Stopwatch ticks), status, error, client id — into the telemetry buffer. gRPC calls are left
+/// to the SDK's gRPC interceptor. Exceptions are recorded (status 500, error) and rethrown, never swallowed.
 /// </summary>
 internal sealed class ExperimentsMiddleware(RequestDelegate next, ExperimentsRuntime runtime, ApiNames apiNames)
 {
@@ -19,13 +20,15 @@ internal sealed class ExperimentsMiddleware(RequestDelegate next, ExperimentsRun
             return;
         }
         var start = Stopwatch.GetTimestamp();
-        var unit = runtime.UnitFor(context);
-        if (unit is null)
+        var value = runtime.UnitFor(context);
+        if (value is null)
         {
             await next(context).ConfigureAwait(false);
             return;
         }
-        ExperimentsContext.Current = unit;
+        // Served until this method ends: on the flow (which the method puts back) or in the request's slot.
+        var slot = ExperimentsContext.Serve(context, value);
+        var unit = new ServedUnit(value);
         try
         {
             await next(context).ConfigureAwait(false);
@@ -34,12 +37,16 @@ internal sealed class ExperimentsMiddleware(RequestDelegate next, ExperimentsRun
         {
             throw;
         }
+        finally
+        {
+            slot?.Value = null;
+        }
         var status = context.Response.StatusCode;
         Record(context, unit, start, status, status >= StatusCodes.Status500InternalServerError);
     }
 
     /// <summary>Always false, so it can run as an exception filter without catching.</summary>
-    private bool Record(HttpContext context, Assignment.Evaluation.UnitContext unit, long start, int status, bool error)
+    private bool Record(HttpContext context, in ServedUnit unit, long start, int status, bool error)
     {
         if (runtime.TelemetryEnabled)
         {

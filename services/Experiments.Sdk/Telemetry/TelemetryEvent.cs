@@ -24,8 +24,11 @@ internal struct TelemetryEvent
     /// <summary>Exposure: the arm's index in <see cref="Experiment"/>.</summary>
     public int VariantIndex;
 
-    /// <summary>UTC ticks.</summary>
-    public long EventTimeTicks;
+    /// <summary>
+    /// When the event happened, in <see cref="System.Diagnostics.Stopwatch"/> ticks (cheaper to read than the wall
+    /// clock); the sender turns it into UTC against a wall-clock reading taken when it builds the batch.
+    /// </summary>
+    public long Timestamp;
 
     /// <summary>Request: the duration in <see cref="System.Diagnostics.Stopwatch"/> ticks.</summary>
     public long ElapsedTimestamp;

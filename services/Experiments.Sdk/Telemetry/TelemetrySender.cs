@@ -95,6 +95,8 @@ internal sealed class TelemetrySender(
     internal EventBatch? TakeBatch()
     {
         EventBatch? batch = null;
+        // Events carry Stopwatch timestamps; one reading of both clocks dates the whole batch.
+        var clock = new EventClock(DateTime.UtcNow, Stopwatch.GetTimestamp());
         while (batch is null || batch.Events.Count < _options.MaxBatchSize)
         {
             if (!buffer.TryDequeue(out var item))
@@ -102,7 +104,7 @@ internal sealed class TelemetrySender(
                 break;
             }
             batch ??= new EventBatch { Sequence = ++_sequence, Source = _options.Source };
-            batch.Events.Add(ToEvent(item));
+            batch.Events.Add(ToEvent(item, clock));
         }
         return batch;
     }
@@ -220,12 +222,12 @@ internal sealed class TelemetrySender(
     private static bool Retryable(StatusCode code) => code is StatusCode.Unavailable or StatusCode.DeadlineExceeded
         or StatusCode.ResourceExhausted or StatusCode.Aborted or StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled;
 
-    private static Event ToEvent(in TelemetryEvent item)
+    private static Event ToEvent(in TelemetryEvent item, EventClock clock)
     {
         var result = new Event
         {
             EventId = Guid.CreateVersion7().ToString(),
-            EventTime = Timestamp.FromDateTime(new DateTime(item.EventTimeTicks, DateTimeKind.Utc)),
+            EventTime = Timestamp.FromDateTime(clock.ToUtc(item.Timestamp)),
             UserId = item.UserId ?? "",
             SessionId = item.SessionId ?? "",
             RequestId = item.RequestId ?? "",
@@ -253,5 +255,11 @@ internal sealed class TelemetrySender(
             };
         }
         return result;
+    }
+
+    /// <summary>A simultaneous reading of the wall clock and the Stopwatch, to turn Stopwatch timestamps into UTC times.</summary>
+    private readonly record struct EventClock(DateTime UtcNow, long Timestamp)
+    {
+        public DateTime ToUtc(long timestamp) => UtcNow - Stopwatch.GetElapsedTime(timestamp, Timestamp);
     }
 }

@@ -24,6 +24,7 @@ public sealed class TelemetryEventsTests
         assignment.Snapshot(1, SampleDefinitions.Running(rollout: 100, controlWeight: 50));
         await app.Status.WaitForDefinitionsAsync(1, timeout.Token);
 
+        var started = DateTime.UtcNow;
         var served = new Dictionary<string, string>();
         for (var i = 0; i < 200; i++)
         {
@@ -36,6 +37,7 @@ public sealed class TelemetryEventsTests
         Assert.Contains("fast-engine", served.Values);
 
         await ingestion.WaitForAsync(events => events.Count(e => e.Request is not null) == 400 && events.Count(e => e.Exposure is not null) == 200, timeout.Token);
+        var received = DateTime.UtcNow;
         var exposures = ingestion.Events.Where(e => e.Exposure is not null).ToArray();
         Assert.Equal(200, exposures.Select(e => e.UserId).Distinct().Count());
         foreach (var exposure in exposures)
@@ -54,7 +56,8 @@ public sealed class TelemetryEventsTests
             Assert.Equal("web", request.Request.ClientId);
             Assert.True(request.Request.LatencyMs > 0);
             Assert.False(string.IsNullOrEmpty(request.EventId));
-            Assert.NotNull(request.EventTime);
+            // Dated by the wall clock, between the test's own readings of it (a millisecond's slack for rounding).
+            Assert.InRange(request.EventTime.ToDateTime(), started.AddMilliseconds(-1), received.AddMilliseconds(1));
         }
         Assert.All(ingestion.Authorizations, header => Assert.Equal("Bearer ingest-key", header));
     }

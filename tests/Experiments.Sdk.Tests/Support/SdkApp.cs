@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.FeatureManagement;
@@ -16,7 +17,8 @@ namespace Experiments.Sdk.Tests.Support;
 /// <summary>
 /// A user's backend with the SDK: the order engine rolled out by variant service, on Kestrel at 127.0.0.1 (a real
 /// socket) or in memory. Endpoints: <c>GET /quotes/{symbol}</c> answers with the engine's variant,
-/// <c>POST /orders</c> answers 503, <c>GET /boom</c> throws.
+/// <c>GET /flags/{flag}</c> with <c>{enabled}|{variant}</c> from IVariantFeatureManager, <c>POST /orders</c> answers
+/// 503, <c>GET /boom</c> throws.
 /// </summary>
 internal sealed class SdkApp : IAsyncDisposable
 {
@@ -38,10 +40,20 @@ internal sealed class SdkApp : IAsyncDisposable
         Action<ExperimentsOptions> configure,
         IReadOnlyDictionary<string, Func<GrpcChannel>>? inMemory = null,
         bool kestrel = false,
-        Action<IServiceProvider>? beforeStart = null)
+        Action<IServiceProvider>? beforeStart = null,
+        IReadOnlyDictionary<string, string?>? configuration = null,
+        bool httpContextAccessor = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        if (configuration is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(configuration);
+        }
+        if (httpContextAccessor)
+        {
+            builder.Services.AddHttpContextAccessor();
+        }
         if (kestrel)
         {
             builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -58,6 +70,8 @@ internal sealed class SdkApp : IAsyncDisposable
         app.UseExperiments();
         app.MapGet("/quotes/{symbol}", async (string symbol, IVariantServiceProvider<IOrderEngine> engines, CancellationToken cancellationToken) =>
             (await engines.GetServiceAsync(cancellationToken))?.Variant ?? "(none)");
+        app.MapGet("/flags/{flag}", async (string flag, IVariantFeatureManager features, CancellationToken cancellationToken) =>
+            $"{await features.IsEnabledAsync(flag, cancellationToken)}|{(await features.GetVariantAsync(flag, cancellationToken))?.Name}");
         app.MapPost("/orders", () => Results.StatusCode(StatusCodes.Status503ServiceUnavailable));
         app.MapGet("/boom", string () => throw new InvalidOperationException("boom"));
         beforeStart?.Invoke(app.Services);
@@ -90,13 +104,16 @@ internal sealed class SdkApp : IAsyncDisposable
     }
 
     /// <summary>GET /quotes/X as <paramref name="userId"/>: the variant the SDK served.</summary>
-    public async Task<string> QuoteAsync(string userId, string? clientId = null)
+    public Task<string> QuoteAsync(string userId, string? clientId = null) =>
+        GetAsync("/quotes/ACME", clientId is null ? [("x-user-id", userId)] : [("x-user-id", userId), ("x-client-id", clientId)]);
+
+    /// <summary>GET <paramref name="path"/> with <paramref name="headers"/>: the body of a successful answer.</summary>
+    public async Task<string> GetAsync(string path, params (string Name, string Value)[] headers)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/quotes/ACME");
-        request.Headers.Add("x-user-id", userId);
-        if (clientId is not null)
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        foreach (var (name, value) in headers)
         {
-            request.Headers.Add("x-client-id", clientId);
+            request.Headers.Add(name, value);
         }
         using var response = await Client.SendAsync(request);
         response.EnsureSuccessStatusCode();
