@@ -24,13 +24,19 @@ if (Option("--scenario") is { } text)
     }
     options.Scenario = scenario;
 }
+var simulate = args.Contains("--simulate");
+var duration = TrafficOptions.ParseDuration(Option("--duration") ?? "90s");
+var days = new TrafficOptions().Days;
+// Simulated traffic is stamped with its simulated days (see SimulatedDays); requests from elsewhere keep real time.
+var clock = simulate ? new SimulatedDays(days, duration) : null;
+options.Clock = clock;
 await using var app = TradingApp.Build(options);
 await app.StartAsync();
 Console.WriteLine($"Trading demo listening on {options.Urls} (scenario {options.Scenario}).");
-if (args.Contains("--simulate"))
+if (clock is not null)
 {
-    var duration = TrafficOptions.ParseDuration(Option("--duration") ?? "90s");
-    var traffic = new TrafficSimulator(new TrafficOptions { BaseAddress = options.Urls.Split(';')[0], Duration = duration });
+    var traffic = new TrafficSimulator(new TrafficOptions { BaseAddress = options.Urls.Split(';')[0], Duration = duration, Days = days });
+    clock.Start();
     var summary = await traffic.RunAsync(progress => Console.WriteLine(progress.ToString()), CancellationToken.None);
     Console.WriteLine($"Done: {summary.Requests} requests, {summary.Errors} failed.");
     await app.StopAsync();

@@ -22,6 +22,9 @@ public sealed class TradingAppOptions
 
     /// <summary>Log at Information (standalone) or only warnings (inside the launcher).</summary>
     public bool Quiet { get; set; }
+
+    /// <summary>The clock that stamps exposures and requests (the simulated days of a demo run); null is the real one.</summary>
+    public TimeProvider? Clock { get; set; }
 }
 
 /// <summary>The trading backend: quotes, orders (through the <c>order-routing</c> variant service), portfolio.</summary>
@@ -48,6 +51,10 @@ public static class TradingApp
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
         }
 
+        if (options.Clock is { } clock)
+        {
+            builder.Services.AddSingleton(clock);
+        }
         builder.Services.AddSingleton(ScenarioProfiles.For(options.Scenario));
         builder.Services.AddSingleton<MarketData>();
         builder.Services.AddSingleton<Portfolios>();
@@ -59,6 +66,11 @@ public static class TradingApp
             o.ApiKey = options.ApiKey;
             o.UserId = UnitIdSource.FromHeader("x-user-id");
             o.ClientId = UnitIdSource.FromHeader("x-client-id");
+            if (options.Clock is not null)
+            {
+                // Event times are read once per batch: in compressed days a batch's age counts thousandfold.
+                o.FlushInterval = TimeSpan.FromMilliseconds(100);
+            }
         })
         .WithVariantService<IOrderRouter>(FlagKey);
         builder.Services.AddSingleton<IOrderRouter, CurrentOrderRouter>();

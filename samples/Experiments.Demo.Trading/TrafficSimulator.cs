@@ -77,7 +77,9 @@ public sealed class TrafficSimulator(TrafficOptions options)
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = options.Concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
         using var http = new HttpClient(handler) { BaseAddress = new Uri(options.BaseAddress), Timeout = TimeSpan.FromSeconds(10) };
         var runId = Guid.NewGuid().ToString("N")[..6];
-        var users = Enumerable.Range(0, options.Users).Select(i => new SimUser(string.Create(CultureInfo.InvariantCulture, $"u-{runId}-{i:D5}"))).ToList();
+        var users = Enumerable.Range(0, options.Users)
+            .Select(i => new SimUser(string.Create(CultureInfo.InvariantCulture, $"u-{runId}-{i:D5}"), 0.85 * _random.NextDouble()))
+            .ToList();
         var dayLength = options.Duration / options.Days;
         var clock = Stopwatch.StartNew();
         using var gate = new SemaphoreSlim(options.Concurrency);
@@ -85,20 +87,25 @@ public sealed class TrafficSimulator(TrafficOptions options)
         long totalRequests = 0, totalErrors = 0;
         for (var day = 0; day < options.Days && !cancellationToken.IsCancellationRequested; day++)
         {
-            var active = users.Where(u => u.Active).OrderBy(_ => _random.Next()).ToList();
+            // A user comes at its own time of day, one to two hours (of event time) later on each following day, so a
+            // return on day N lands a little over N days after its first exposure, where day-N retention looks for it.
             var dayStart = dayLength * day;
+            var active = users.Where(u => u.Active)
+                .Select(u => (User: u, Due: dayStart + (dayLength * (u.TimeOfDay + (day == 0 ? 0 : 0.04 + (0.04 * _random.NextDouble()))))))
+                .OrderBy(s => s.Due)
+                .ToList();
             var tasks = new List<Task>(active.Count);
             var orderLatencies = new List<double>();
             for (var i = 0; i < active.Count; i++)
             {
-                var due = dayStart + (dayLength * 0.9 * i / Math.Max(1, active.Count));
+                var due = active[i].Due;
                 var wait = due - clock.Elapsed;
                 if (wait > TimeSpan.Zero)
                 {
                     await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
                 }
                 await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                var user = active[i];
+                var user = active[i].User;
                 var orders = 1 + _random.Next(3);
                 var symbol = MarketData.Symbols[_random.Next(MarketData.Symbols.Length)];
                 tasks.Add(Task.Run(async () =>
@@ -115,7 +122,7 @@ public sealed class TrafficSimulator(TrafficOptions options)
             }
             await Task.WhenAll(tasks).ConfigureAwait(false);
             long requests = 0, errors = 0;
-            foreach (var user in active)
+            foreach (var (user, _) in active)
             {
                 requests += user.DayRequests;
                 errors += user.DayErrors;
@@ -192,9 +199,12 @@ public sealed class TrafficSimulator(TrafficOptions options)
     private static double Quantile(List<double> sorted, double q) =>
         sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
 
-    private sealed class SimUser(string id)
+    private sealed class SimUser(string id, double timeOfDay)
     {
         public string Id { get; } = id;
+
+        /// <summary>When in its day (0–0.85 of it) the user starts its session.</summary>
+        public double TimeOfDay { get; } = timeOfDay;
 
         public bool Active { get; set; } = true;
 

@@ -36,8 +36,10 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
 
         await StopPreviousRunsAsync(admin, cancellationToken).ConfigureAwait(false);
 
+        var days = new SimulatedDays(settings.Days, settings.Duration);
         await using var backend = TradingApp.Build(new TradingAppOptions
         {
+            Clock = days,
             Urls = settings.BackendAddress,
             AssignmentAddress = assignmentAddress,
             IngestionAddress = ingestionAddress,
@@ -65,6 +67,7 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
             Days = settings.Days,
             Duration = settings.Duration,
         });
+        days.Start();
         var trafficRun = traffic.RunAsync(day => Console.WriteLine(day.ToString()), trafficStop.Token);
 
         Verdict? last = null;
@@ -267,12 +270,12 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
         if (kpi.Decision == KpiDecision.InsufficientData && kpi.Kind == KpiKind.RetentionDayN)
         {
             // Day-N retention counts users first exposed at least N + 1 days (of event time) before the latest event:
-            // a compressed demo run is minutes long, so it has none. Engagement carries the users' return instead.
-            line.Append("  (needs users exposed 2+ real days ago)");
+            // none until the simulated days reach day 2 (a run stopped early by a rollback never does).
+            line.Append("  (needs users exposed 2+ simulated days ago)");
         }
         if (kpi.Comparisons.FirstOrDefault() is { } c)
         {
-            line.Append(Invariant, $"  effect {c.RelativeEffect,7:+0.0%;-0.0%} [{c.RelativeCi?.Lower ?? double.NaN:+0.0%;-0.0%}, {c.RelativeCi?.Upper ?? double.NaN:+0.0%;-0.0%}]  p={c.PValue:0.0000}");
+            line.Append(Invariant, $"  effect {c.RelativeEffect,7:+0.0%;-0.0%;+0.0%} [{c.RelativeCi?.Lower ?? double.NaN:+0.0%;-0.0%;+0.0%}, {c.RelativeCi?.Upper ?? double.NaN:+0.0%;-0.0%;+0.0%}]  p={c.PValue:0.0000}");
         }
         line.Append("  " + Name(kpi.Decision));
         return line.ToString();

@@ -43,13 +43,18 @@ internal sealed class DemoSettings
         }
         var users = Option(args, "--users") is { } u ? int.Parse(u, CultureInfo.InvariantCulture) : 2_000;
         var days = Option(args, "--days") is { } n ? int.Parse(n, CultureInfo.InvariantCulture) : 7;
+        if (days is < 1 or > 7)
+        {
+            // Simulated days are stamped into the past, ending now; ingestion accepts events up to 7 days old.
+            throw new ArgumentException("--days must be between 1 and 7.");
+        }
         var poll = Option(args, "--poll") is { } p ? TrafficOptions.ParseDuration(p) : TimeSpan.FromSeconds(Math.Clamp(duration.TotalSeconds / 12, 2, 5));
         return new DemoSettings
         {
             Scenario = scenario,
             Duration = duration,
             Users = Math.Max(10, users),
-            Days = Math.Max(1, days),
+            Days = days,
             AutoRollback = !args.Contains("--no-auto-rollback"),
             Alpha = Option(args, "--alpha") is { } a ? double.Parse(a, CultureInfo.InvariantCulture) : 0.05,
             ExitWhenDone = args.Contains("--exit"),

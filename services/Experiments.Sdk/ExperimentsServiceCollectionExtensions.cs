@@ -33,6 +33,7 @@ public static class ExperimentsServiceCollectionExtensions
             options.Configure(configure);
         }
         services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ExperimentsChannels>();
         services.TryAddSingleton<DefinitionsStore>();
         services.TryAddSingleton<TelemetryBuffer>();

@@ -15,12 +15,15 @@ namespace Experiments.Sdk.Telemetry;
 /// exponential back-off, or after the server's <c>grpc-retry-pushback-ms</c> when it answers RESOURCE_EXHAUSTED;
 /// meanwhile new events wait in the buffer, and overflow is dropped and counted there. Statuses that a retry
 /// cannot fix (UNAUTHENTICATED, PERMISSION_DENIED, INVALID_ARGUMENT, ...) drop the batch and count it.
+/// Event times come from the registered <see cref="TimeProvider"/> (the system clock unless the app registers
+/// another, as the trading demo does for its simulated days), read once per batch.
 /// </summary>
 internal sealed class TelemetrySender(
     TelemetryBuffer buffer,
     ExperimentsMetrics metrics,
     ExperimentsChannels channels,
     IOptions<ExperimentsOptions> options,
+    TimeProvider time,
     ILogger<TelemetrySender> logger) : BackgroundService
 {
     private const string PushbackTrailer = "grpc-retry-pushback-ms";
@@ -96,7 +99,7 @@ internal sealed class TelemetrySender(
     {
         EventBatch? batch = null;
         // Events carry Stopwatch timestamps; one reading of both clocks dates the whole batch.
-        var clock = new EventClock(DateTime.UtcNow, Stopwatch.GetTimestamp());
+        var clock = new EventClock(time.GetUtcNow().UtcDateTime, Stopwatch.GetTimestamp());
         while (batch is null || batch.Events.Count < _options.MaxBatchSize)
         {
             if (!buffer.TryDequeue(out var item))

@@ -61,4 +61,39 @@ public sealed class TelemetryEventsTests
         }
         Assert.All(ingestion.Authorizations, header => Assert.Equal("Bearer ingest-key", header));
     }
+
+    [Fact]
+    public async Task Event_times_come_from_the_apps_registered_clock()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var assignment = new FakeAssignment();
+        var ingestion = new FakeIngestion();
+        await using var assignmentServer = await FakeAssignment.StartAsync(assignment);
+        await using var ingestionServer = await FakeIngestion.StartAsync(ingestion);
+        var shift = TimeSpan.FromDays(-3);
+        await using var app = await SdkApp.StartAsync(options =>
+        {
+            options.AssignmentAddress = FakeAssignment.Address;
+            options.IngestionAddress = FakeIngestion.Address;
+            options.FlushInterval = TimeSpan.FromMilliseconds(20);
+        }, SdkApp.Servers(assignmentServer, ingestionServer), clock: new ShiftedClock(shift));
+        assignment.Snapshot(1, SampleDefinitions.Running(rollout: 100, controlWeight: 50));
+        await app.Status.WaitForDefinitionsAsync(1, timeout.Token);
+
+        var started = DateTime.UtcNow;
+        for (var i = 0; i < 20; i++)
+        {
+            await app.QuoteAsync("user-" + i);
+        }
+        await ingestion.WaitForAsync(events => events.Count(e => e.Request is not null) == 20 && events.Count(e => e.Exposure is not null) == 20, timeout.Token);
+        var received = DateTime.UtcNow;
+        // Between the test's own readings of the real clock, moved by the registered clock's shift.
+        Assert.All(ingestion.Events, e => Assert.InRange(e.EventTime.ToDateTime(), started.Add(shift).AddMilliseconds(-1), received.Add(shift).AddMilliseconds(1)));
+    }
+
+    /// <summary>The system clock moved by a fixed amount (a replay, a simulation).</summary>
+    private sealed class ShiftedClock(TimeSpan shift) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + shift;
+    }
 }

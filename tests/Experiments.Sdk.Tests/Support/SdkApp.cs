@@ -42,9 +42,14 @@ internal sealed class SdkApp : IAsyncDisposable
         bool kestrel = false,
         Action<IServiceProvider>? beforeStart = null,
         IReadOnlyDictionary<string, string?>? configuration = null,
-        bool httpContextAccessor = false)
+        bool httpContextAccessor = false,
+        TimeProvider? clock = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        if (clock is not null)
+        {
+            builder.Services.AddSingleton(clock);
+        }
         builder.Logging.ClearProviders();
         if (configuration is not null)
         {
