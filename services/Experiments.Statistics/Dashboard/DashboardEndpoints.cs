@@ -183,7 +183,7 @@ internal sealed class DashboardEndpoints(VerdictBook verdicts, StatisticsShard s
                 next = tick.WaitForNextTickAsync(cancellationToken).AsTask();
                 foreach (var verdict in pending.Values)
                 {
-                    await WriteEventAsync(context, "verdict", Json.Format(full ? verdict : Basic(verdict)), cancellationToken);
+                    await WriteEventAsync(context, "verdict", Json.Format(full ? verdict : VerdictBook.Basic(verdict)), cancellationToken);
                     lastWrite = DateTimeOffset.UtcNow;
                 }
                 pending.Clear();
@@ -209,17 +209,6 @@ internal sealed class DashboardEndpoints(VerdictBook verdicts, StatisticsShard s
     {
         await context.Response.WriteAsync($"event: {name}\ndata: {data}\n\n", cancellationToken);
         await context.Response.Body.FlushAsync(cancellationToken);
-    }
-
-    private static Verdict Basic(Verdict full)
-    {
-        if (full.LatencyHistograms.Count == 0)
-        {
-            return full;
-        }
-        var basic = full.Clone();
-        basic.LatencyHistograms.Clear();
-        return basic;
     }
 
     private static IEnumerable<Verdict> Thin(IReadOnlyList<Verdict> history, int max)

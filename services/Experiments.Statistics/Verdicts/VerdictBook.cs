@@ -163,7 +163,8 @@ internal sealed class VerdictBook(StatisticsShard shard, IOptions<StatisticsOpti
         }
     }
 
-    private static Verdict Basic(Verdict full)
+    /// <summary>The BASIC view of a verdict: everything but the latency histograms.</summary>
+    internal static Verdict Basic(Verdict full)
     {
         if (full.LatencyHistograms.Count == 0)
         {
