@@ -34,7 +34,13 @@ public static class StatisticsExtensions
             var folder = builder.Configuration["Data:Folder"] ?? "data";
             return new SqliteCheckpointStore(Path.Combine(folder, "statistics.db"));
         });
-        builder.Services.AddSingleton<StatisticsShard>();
+        builder.Services.AddSingleton(sp =>
+        {
+            // Dapr mode only: pub/sub may deliver a unit's events before its exposure; they wait for it in memory.
+            var dapr = sp.GetRequiredService<IOptions<DaprOptions>>().Value;
+            var pending = dapr.Enabled ? new PendingEvents(dapr.MaxPendingEvents, dapr.PendingWindow, sp.GetRequiredService<TimeProvider>()) : null;
+            return new StatisticsShard(sp.GetRequiredService<IOptions<StatisticsOptions>>(), sp.GetRequiredService<ICheckpointStore>(), pending);
+        });
         builder.Services.AddSingleton<VerdictBook>();
         builder.Services.AddSingleton<StatisticsIntakeService>();
         builder.Services.AddSingleton<StatisticsService>();

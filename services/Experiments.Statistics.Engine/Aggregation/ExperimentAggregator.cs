@@ -179,6 +179,9 @@ public sealed class ExperimentAggregator
         return true;
     }
 
+    /// <summary>Whether the unit with hash <paramref name="unitHash"/> has been exposed.</summary>
+    public bool Knows(ulong unitHash) => _index.Find(unitHash) >= 0;
+
     /// <summary>Applies a request, activity or custom-metric event of the unit with hash <paramref name="unitHash"/>; false when not attributed.</summary>
     public bool Apply(ulong unitHash, in TelemetryEvent e)
     {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Experiments.Statistics.Engine.Aggregation;
 
 /// <summary>
@@ -71,6 +73,53 @@ public sealed class ShardAggregator
             Duplicates++;
             return false;
         }
+        return Route(e);
+    }
+
+    /// <summary>
+    /// Applies one event like <see cref="Apply"/>, telling why it was not applied: a duplicate, or a request, activity
+    /// or custom-metric event whose unit no experiment here has seen exposed (<see cref="ApplyResult.UnknownUnit"/>),
+    /// which a caller whose transport does not keep a unit's events in order may hold and <see cref="Reapply"/> once
+    /// the unit's exposure is applied.
+    /// </summary>
+    public ApplyResult ApplyWithResult(in TelemetryEvent e)
+    {
+        if (!EventIds.TryAdd(StableHash.Of(e.EventId)))
+        {
+            Duplicates++;
+            return ApplyResult.Duplicate;
+        }
+        return Classify(e, Route(e));
+    }
+
+    /// <summary>
+    /// Applies an event that already passed the event-id window (through <see cref="ApplyWithResult"/>, which
+    /// recorded its id) and was held: it is routed again without being checked or recorded as a duplicate.
+    /// </summary>
+    public ApplyResult Reapply(in TelemetryEvent e) => Classify(e, Route(e));
+
+    /// <summary>Whether an experiment here has seen the unit of a request, activity or custom-metric event exposed.</summary>
+    public bool KnowsUnit(in TelemetryEvent e)
+    {
+        foreach (var experiment in _list)
+        {
+            if (e.UnitId(experiment.Definition.Unit) is { Length: > 0 } unitId && experiment.Knows(StableHash.Of(unitId)))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private ApplyResult Classify(in TelemetryEvent e, bool applied) =>
+        applied ? ApplyResult.Applied
+        : e.Kind != TelemetryKind.Exposure && !KnowsUnit(e) ? ApplyResult.UnknownUnit
+        : ApplyResult.NotAttributed;
+
+    // Inlined so that Apply, the local mode's per-event path, costs what it did before Route was shared.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Route(in TelemetryEvent e)
+    {
         var applied = false;
         if (e.Kind == TelemetryKind.Exposure)
         {

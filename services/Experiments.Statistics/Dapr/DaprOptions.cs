@@ -4,7 +4,8 @@ namespace Experiments.Statistics.Dapr;
 /// Dapr mode, section <c>Dapr</c>: on when <see cref="HttpPort"/> is set, explicitly or (as daprd does for the app it
 /// starts) through $DAPR_HTTP_PORT; the sidecar is then http://127.0.0.1:{port}. Defaults: pub/sub component <c>pubsub</c>,
 /// topic <c>experiment-events</c>, state store <c>statestore</c>, token from $DAPR_API_TOKEN, 10 s for a delivery's
-/// checkpoint to commit before it is answered RETRY.
+/// checkpoint to commit before it is answered RETRY, up to 100,000 events held for at most 30 s while their unit's
+/// exposure is on its way (<see cref="MaxPendingEvents"/>, <see cref="PendingWindow"/>).
 /// </summary>
 public sealed class DaprOptions
 {
@@ -26,6 +27,18 @@ public sealed class DaprOptions
 
     /// <summary>How long a delivery waits for the checkpoint that makes it durable.</summary>
     public TimeSpan CommitTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Most events held, in memory, because their unit's exposure has not arrived yet (pub/sub does not keep a unit's
+    /// events in order); the oldest are evicted (and counted) first. Default 100,000; 0 holds none. See <see cref="PendingEvents"/>.
+    /// </summary>
+    public int MaxPendingEvents { get; set; } = 100_000;
+
+    /// <summary>
+    /// How long after its arrival an event waits for its unit's exposure before it is evicted (and counted). Default
+    /// 30 s. Held events are not durable: a restart loses them, as they were all lost before they were held.
+    /// </summary>
+    public TimeSpan PendingWindow { get; set; } = TimeSpan.FromSeconds(30);
 
     public bool Enabled => HttpPort is > 0;
 

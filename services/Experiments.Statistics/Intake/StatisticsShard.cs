@@ -1,5 +1,6 @@
 using Experiments.Contracts.V1;
 using Experiments.Statistics.Checkpoints;
+using Experiments.Statistics.Dapr;
 using Experiments.Statistics.Definitions;
 using Experiments.Statistics.Engine.Aggregation;
 using Google.Protobuf;
@@ -12,7 +13,11 @@ namespace Experiments.Statistics.Intake;
 /// partition) the highest applied position. Events at or below it are ignored (at-least-once delivery made
 /// exactly-once); positions are confirmed only once a checkpoint holding them and the state together is durable.
 /// </summary>
-internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, ICheckpointStore store)
+/// <param name="pending">
+/// Dapr mode only: where deliveries whose unit is not exposed yet wait for its exposure (see <see cref="PendingEvents"/>);
+/// null in local mode, whose ordered forwarding per partition never delivers a unit's event before its exposure.
+/// </param>
+internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, ICheckpointStore store, PendingEvents? pending = null)
 {
     private const string ShardName = "statistics";
     private const int FormatVersion = 2;
@@ -41,6 +46,15 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
     public Task DefinitionsReady => _definitionsReady.Task;
 
     public void MarkDefinitionsReady() => _definitionsReady.TrySetResult();
+
+    /// <summary>Dapr mode: events held for their unit's exposure, and those evicted unattributed; 0 in local mode.</summary>
+    public (int Held, long Evicted) Pending()
+    {
+        lock (_lock)
+        {
+            return (pending?.Count ?? 0, pending?.Evicted ?? 0);
+        }
+    }
 
     /// <summary>Completes when the next checkpoint commits.</summary>
     public Task NextCommit => Volatile.Read(ref _committed).Task;
@@ -98,16 +112,21 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
     {
         if (logged.Event is { } e && EventMapping.ToTelemetry(e) is { } telemetry && _aggregator.Apply(telemetry))
         {
-            if (telemetry.Kind == TelemetryKind.Exposure)
+            Touch(telemetry, touched);
+        }
+    }
+
+    private void Touch(in TelemetryEvent telemetry, HashSet<string> touched)
+    {
+        if (telemetry.Kind == TelemetryKind.Exposure)
+        {
+            touched.Add(telemetry.ExperimentId!);
+        }
+        else
+        {
+            foreach (var experiment in _aggregator.Experiments)
             {
-                touched.Add(telemetry.ExperimentId!);
-            }
-            else
-            {
-                foreach (var experiment in _aggregator.Experiments)
-                {
-                    touched.Add(experiment.Definition.Id);
-                }
+                touched.Add(experiment.Definition.Id);
             }
         }
     }
@@ -267,7 +286,8 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
 
     /// <summary>
     /// Applies a message delivered by pub/sub (Dapr mode), idempotently by its message id: pub/sub does not keep a
-    /// partition's positions in order, so positions are not used. Returns false for a message seen before.
+    /// partition's positions in order, so positions are not used; nor a unit's events, so an event whose unit is not
+    /// exposed yet is held (<see cref="PendingEvents"/>) and applied when the exposure is. Returns false for a message seen before.
     /// </summary>
     public bool ApplyDelivered(string messageId, ForwardRequest message)
     {
@@ -281,11 +301,51 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
             _changes++;
             foreach (var logged in message.Events)
             {
-                ApplyEvent(logged, touched);
+                if (pending is null)
+                {
+                    ApplyEvent(logged, touched);
+                }
+                else
+                {
+                    ApplyOrHold(logged, touched, pending);
+                }
             }
         }
         Notify(touched);
         return true;
+    }
+
+    /// <summary>
+    /// Applies a delivered event; holds it when its unit is not exposed yet, since pub/sub may deliver it before the
+    /// exposure; and after an exposure, applies what was held for its unit (the engine still ignores those dated before
+    /// the exposure).
+    /// </summary>
+    private void ApplyOrHold(LoggedEvent logged, HashSet<string> touched, PendingEvents held)
+    {
+        if (logged.Event is not { } e || EventMapping.ToTelemetry(e) is not { } telemetry)
+        {
+            return;
+        }
+        switch (_aggregator.ApplyWithResult(telemetry))
+        {
+            case ApplyResult.Applied:
+                Touch(telemetry, touched);
+                if (telemetry.Kind == TelemetryKind.Exposure && _aggregator.Find(telemetry.ExperimentId!) is { } experiment
+                    && telemetry.UnitId(experiment.Definition.Unit) is { Length: > 0 } unitId)
+                {
+                    foreach (var waiting in held.Take(experiment.Definition.Unit, unitId))
+                    {
+                        if (_aggregator.Reapply(waiting) == ApplyResult.Applied)
+                        {
+                            Touch(waiting, touched);
+                        }
+                    }
+                }
+                break;
+            case ApplyResult.UnknownUnit:
+                held.Add(telemetry);
+                break;
+        }
     }
 
     /// <summary>Restores the last checkpoint (a full record, then the deltas after it), if any: applied = confirmed = its positions.</summary>

@@ -32,15 +32,28 @@ public sealed class DaprModeTests : IAsyncLifetime
         _data.Dispose();
     }
 
-    private StatisticsHost Host() => new(_data.Path, new Dictionary<string, string>
+    private StatisticsHost Host(DaprSidecarDouble? sidecar = null, string? dataFolder = null, string? pendingWindow = null)
     {
-        ["Statistics:AssignmentAddress"] = _assignment.Address,
-        ["Dapr:HttpPort"] = _sidecar.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Dapr:PubSubName"] = "events-pubsub",
-        ["Dapr:ApiToken"] = "sidecar-token",
-        ["Dapr:AppApiToken"] = "app-token",
-        ["Dapr:CommitTimeout"] = "00:00:05",
-    });
+        var settings = new Dictionary<string, string>
+        {
+            ["Statistics:AssignmentAddress"] = _assignment.Address,
+            ["Dapr:HttpPort"] = (sidecar ?? _sidecar).Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Dapr:PubSubName"] = "events-pubsub",
+            ["Dapr:ApiToken"] = "sidecar-token",
+            ["Dapr:AppApiToken"] = "app-token",
+            ["Dapr:CommitTimeout"] = "00:00:05",
+        };
+        if (pendingWindow is not null)
+        {
+            settings["Dapr:PendingWindow"] = pendingWindow;
+        }
+        return new StatisticsHost(dataFolder ?? _data.Path, settings);
+    }
+
+    private static List<(string Kpi, string Arm, long Units, long Observations)> Counts(Verdict verdict) =>
+        [.. verdict.KpiResults.SelectMany(k => k.Arms.Select(a => (k.KpiKey, a.VariantKey, a.Units, a.Observations)))];
+
+    private static List<double> Estimates(Verdict verdict) => [.. verdict.KpiResults.SelectMany(k => k.Arms.Select(a => a.Estimate))];
 
     /// <summary>
     /// Delivers concurrently across units but in order within a unit — what a broker partitioned by unit (the
@@ -120,6 +133,74 @@ public sealed class DaprModeTests : IAsyncLifetime
         var restored = await restarted.Client().WaitForVerdictAsync("exp-1", v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == traffic.Exposed.Sum());
         Assert.Equal(traffic.Requests, restored.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Select(a => a.Observations));
         Assert.Equal("SUCCESS", await DeliverAsync(restarted, messages[0]));
+    }
+
+    [Fact]
+    public async Task A_units_events_delivered_before_its_exposure_count_as_when_delivered_in_order()
+    {
+        var traffic = new Traffic(65, "exp-1");
+        var events = Forwarding.Log(traffic.Users(60));
+
+        // The reference: the same events through the same endpoint, each unit's in order, into another replica and store.
+        await using var otherSidecar = await DaprSidecarDouble.StartAsync();
+        using var otherData = new TempDirectory();
+        Verdict inOrder;
+        await using (var reference = Host(otherSidecar, otherData.Path))
+        {
+            await reference.Get<StatisticsShard>().DefinitionsReady.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.All(await DeliverPerUnitAsync(reference, events), s => Assert.Equal("SUCCESS", s));
+            inOrder = await reference.Client().WaitForVerdictAsync("exp-1", v => v.KpiResults[0].Arms.Sum(a => a.Observations) == traffic.Requests.Sum());
+            await Task.Delay(200);
+            inOrder = await reference.Client().GetVerdictAsync(new GetVerdictRequest { ExperimentId = "exp-1" });
+        }
+
+        await using var host = Host();
+        await host.Get<StatisticsShard>().DefinitionsReady.WaitAsync(TimeSpan.FromSeconds(30));
+        // Every unit's requests, custom metrics and logins first, its exposure last; units concurrently.
+        var reordered = events.OrderBy(e => e.Event.Exposure is null ? 0 : 1).ToList();
+        var statuses = await DeliverPerUnitAsync(host, reordered);
+
+        Assert.All(statuses, s => Assert.Equal("SUCCESS", s));
+        var verdict = await host.Client().WaitForVerdictAsync("exp-1", v => v.KpiResults[0].Arms.Sum(a => a.Observations) == traffic.Requests.Sum());
+        await Task.Delay(200);
+        verdict = await host.Client().GetVerdictAsync(new GetVerdictRequest { ExperimentId = "exp-1" });
+        Assert.Equal(traffic.Exposed, inOrder.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
+        Assert.Equal(traffic.Requests, inOrder.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Select(a => a.Observations));
+        Assert.Equal(inOrder.SampleRatioCheck.Arms.Select(a => a.ObservedUnits), verdict.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
+        Assert.Equal(Counts(inOrder), Counts(verdict));
+        Assert.All(Estimates(inOrder).Zip(Estimates(verdict)), p => Assert.Equal(p.First, p.Second, 9));
+        Assert.Equal((0, 0L), host.Get<StatisticsShard>().Pending());
+    }
+
+    [Fact]
+    public async Task An_event_held_longer_than_the_pending_window_when_its_exposure_arrives_is_not_counted()
+    {
+        await using var host = Host(pendingWindow: "00:00:02");
+        var traffic = new Traffic(66, "exp-1") { DayOneLogins = false };
+        var events = Forwarding.Log(traffic.Users(2));
+        var late = events.Where(e => e.Event.UserId == "user-0").ToList();
+        var timely = events.Where(e => e.Event.UserId == "user-1").ToList();
+        var lateRequests = late.Count(e => e.Event.Request is not null);
+        var timelyRequests = timely.Count(e => e.Event.Request is not null);
+        await host.Get<StatisticsShard>().DefinitionsReady.WaitAsync(TimeSpan.FromSeconds(30));
+
+        foreach (var logged in late.Where(e => e.Event.Exposure is null))
+        {
+            Assert.Equal("SUCCESS", await DeliverAsync(host, CloudEvents.Of("log-a", logged)));
+        }
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        foreach (var logged in timely.Where(e => e.Event.Exposure is null).Concat(late.Where(e => e.Event.Exposure is not null)).Concat(timely.Where(e => e.Event.Exposure is not null)))
+        {
+            Assert.Equal("SUCCESS", await DeliverAsync(host, CloudEvents.Of("log-a", logged)));
+        }
+
+        var verdict = await host.Client().WaitForVerdictAsync("exp-1", v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == 2);
+        await Task.Delay(200);
+        verdict = await host.Client().GetVerdictAsync(new GetVerdictRequest { ExperimentId = "exp-1" });
+        Assert.Equal(timelyRequests, verdict.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Sum(a => a.Observations));
+        // user-0's requests and custom metric were evicted unattributed; nothing is left held.
+        Assert.Equal((0, (long)late.Count(e => e.Event.Exposure is null)), host.Get<StatisticsShard>().Pending());
+        Assert.True(lateRequests > 0);
     }
 
     [Theory]

@@ -56,6 +56,45 @@ public sealed class ExperimentAggregatorTests
     }
 
     [Fact]
+    public void The_apply_result_tells_a_duplicate_from_an_unknown_unit_and_a_held_event_is_reapplied_without_the_dedup()
+    {
+        var shard = new ShardAggregator();
+        shard.Define(Definitions.SixKpis());
+        var t0 = TrafficGenerator.Start;
+        TelemetryEvent Request(string id, long time, double latency) => new()
+        {
+            EventId = id, TimeUnixMs = time, Kind = TelemetryKind.Request, UserId = "alice", ApiName = "orders/Place", LatencyMs = latency,
+        };
+        var early = Request("early", t0 + 6000, 30);
+        var dated = Request("dated-before-exposure", t0 + 1000, 20);
+
+        Assert.Equal(ApplyResult.UnknownUnit, shard.ApplyWithResult(early));
+        Assert.Equal(ApplyResult.UnknownUnit, shard.ApplyWithResult(dated));
+        Assert.Equal(ApplyResult.Duplicate, shard.ApplyWithResult(early)); // its id was recorded when it first arrived
+        Assert.False(shard.Apply(early));
+        Assert.Equal(ApplyResult.NotAttributed, shard.ApplyWithResult(new TelemetryEvent
+        {
+            EventId = "x-unknown-experiment", TimeUnixMs = t0, Kind = TelemetryKind.Exposure, UserId = "alice", ExperimentId = "nope", VariantKey = "treatment",
+        }));
+        Assert.Equal(ApplyResult.Applied, shard.ApplyWithResult(new TelemetryEvent
+        {
+            EventId = "x1", TimeUnixMs = t0 + 5000, Kind = TelemetryKind.Exposure, UserId = "alice", ExperimentId = "exp", VariantKey = "treatment",
+        }));
+        Assert.True(shard.KnowsUnit(early));
+
+        Assert.Equal(ApplyResult.Applied, shard.Reapply(early));
+        Assert.Equal(ApplyResult.NotAttributed, shard.Reapply(dated)); // before the exposure: not counted, as in order
+        Assert.Equal(ApplyResult.NotAttributed, shard.ApplyWithResult(Request("dated-before-exposure-2", t0 + 2000, 20)));
+
+        var snapshot = shard.Find("exp")!.Snapshot();
+        var treatment = snapshot.Requests[snapshot.Layout.GroupOf[0]][1];
+        Assert.Equal(1, treatment.Requests);
+        Assert.Equal(30, treatment.Latency.SumNumerator);
+        Assert.Equal(2, snapshot.PreExposureEvents);
+        Assert.Equal(2, shard.Duplicates);
+    }
+
+    [Fact]
     public void After_the_stop_time_neither_exposures_nor_events_count_but_late_events_from_before_it_do()
     {
         var t0 = TrafficGenerator.Start;
