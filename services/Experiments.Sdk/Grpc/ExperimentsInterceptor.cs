@@ -30,7 +30,7 @@ public sealed class ExperimentsInterceptor : Interceptor
         var flow = ExecutionContext.Capture();
         if (flow is null)
         {
-            return UnaryAsync(request, context, continuation, start);
+            return ObserveAsync(context, start, () => continuation(request, context));
         }
         var served = Begin(context);
         var pending = false;
@@ -64,88 +64,51 @@ public sealed class ExperimentsInterceptor : Interceptor
     }
 
     /// <inheritdoc />
-    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
-        var start = Stopwatch.GetTimestamp();
-        var served = Begin(context);
-        var unit = served.Unit;
-        try
-        {
-            var response = await continuation(requestStream, context).ConfigureAwait(false);
-            End(context, unit, start, context.Status.StatusCode);
-            return response;
-        }
-        catch (Exception exception) when (Failed(context, unit, start, exception))
-        {
-            throw;
-        }
-        finally
-        {
-            served.End();
-        }
+        return ObserveAsync(context, Stopwatch.GetTimestamp(), () => continuation(requestStream, context));
     }
 
     /// <inheritdoc />
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
-        var start = Stopwatch.GetTimestamp();
-        var served = Begin(context);
-        var unit = served.Unit;
-        try
+        return ObserveAsync(context, Stopwatch.GetTimestamp(), async () =>
         {
             await continuation(request, responseStream, context).ConfigureAwait(false);
-            End(context, unit, start, context.Status.StatusCode);
-        }
-        catch (Exception exception) when (Failed(context, unit, start, exception))
-        {
-            throw;
-        }
-        finally
-        {
-            served.End();
-        }
+            return true;
+        });
     }
 
     /// <inheritdoc />
-    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
-        var start = Stopwatch.GetTimestamp();
-        var served = Begin(context);
-        var unit = served.Unit;
-        try
+        return ObserveAsync(context, Stopwatch.GetTimestamp(), async () =>
         {
             await continuation(requestStream, responseStream, context).ConfigureAwait(false);
-            End(context, unit, start, context.Status.StatusCode);
-        }
-        catch (Exception exception) when (Failed(context, unit, start, exception))
-        {
-            throw;
-        }
-        finally
-        {
-            served.End();
-        }
+            return true;
+        });
     }
 
-    private async Task<TResponse> UnaryAsync<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation, long start)
-        where TRequest : class
-        where TResponse : class
+    /// <summary>
+    /// Serves the call's unit while <paramref name="call"/> runs (an async method, so the flow it changes is put back
+    /// when it returns) and records the call as it ends: the path of every call kind but the synchronous unary one.
+    /// </summary>
+    private async Task<TResponse> ObserveAsync<TResponse>(ServerCallContext context, long start, Func<Task<TResponse>> call)
     {
         var served = Begin(context);
-        var unit = served.Unit;
         try
         {
-            var response = await continuation(request, context).ConfigureAwait(false);
-            End(context, unit, start, context.Status.StatusCode);
+            var response = await call().ConfigureAwait(false);
+            End(context, served.Unit, start, context.Status.StatusCode);
             return response;
         }
-        catch (Exception exception) when (Failed(context, unit, start, exception))
+        catch (Exception exception) when (Failed(context, served.Unit, start, exception))
         {
             throw;
         }
@@ -191,8 +154,7 @@ public sealed class ExperimentsInterceptor : Interceptor
     }
 
     /// <summary><c>package.Service/Method</c> for the path <c>/package.Service/Method</c>, built once per method.</summary>
-    private string ApiNameOf(string method) =>
-        _apiNames.TryGetValue(method, out var name) ? name : _apiNames.GetOrAdd(method, static m => m.TrimStart('/'));
+    private string ApiNameOf(string method) => _apiNames.GetOrAdd(method, static m => m.TrimStart('/'));
 
     /// <summary>Always false, so it can run as an exception filter without catching.</summary>
     private bool Failed(ServerCallContext context, in ServedUnit unit, long start, Exception exception)
