@@ -282,10 +282,9 @@ internal sealed class GrpcCall<TRequest, TResponse>
             {
                 throw new InvalidOperationException("Can't complete the request stream while a write is in progress.");
             }
-            if (_finished && _status.StatusCode != StatusCode.OK)
-            {
-                return Task.FromException(CreateException());
-            }
+            // Half-closing a call the server has already ended is no error (as in grpc-dotnet): its status is the
+            // response's to report, and a server that fails the call before the client half-closes must not make
+            // CompleteAsync throw only when it happens to win that race.
             _requestCompleted = true;
         }
         _requestContent!.Complete();

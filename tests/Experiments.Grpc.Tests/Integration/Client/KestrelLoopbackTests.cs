@@ -121,6 +121,21 @@ public sealed class KestrelLoopbackTests
     }
 
     [Fact]
+    public async Task Completing_the_request_stream_of_a_call_the_server_already_failed_leaves_the_status_to_the_response()
+    {
+        await using var app = await StartKestrelAsync(useTls: null);
+        using var channel = GrpcChannel.ForAddress(AddressOf(app));
+        using var duplex = new EchoClient(channel).StreamEcho();
+        await duplex.RequestStream.WriteAsync(new EchoRequest { Error = new EchoError { Code = (int)StatusCode.Unknown, Message = "failed first" } });
+        var failed = await Assert.ThrowsAsync<RpcException>(() => duplex.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Guard));
+        Assert.Equal(new Status(StatusCode.Unknown, "failed first"), failed.Status);
+
+        // The server has ended the call; the client half-closes as it always does after its last message.
+        await duplex.RequestStream.CompleteAsync();
+        Assert.Equal(new Status(StatusCode.Unknown, "failed first"), duplex.GetStatus());
+    }
+
+    [Fact]
     public async Task Request_streams_may_stay_idle_longer_than_Kestrels_minimum_body_data_rate_allows()
     {
         // Kestrel aborts a request body that arrives slower than MinRequestBodyDataRate once its grace period has
