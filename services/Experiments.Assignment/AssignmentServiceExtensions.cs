@@ -2,17 +2,18 @@ using Experiments.Assignment;
 using Experiments.Assignment.Definitions;
 using Experiments.Assignment.Evaluation;
 using Experiments.Assignment.Exposures;
+using Experiments.Assignment.Health;
 using Experiments.Assignment.Rpc;
 using Experiments.Assignment.Storage;
 using Experiments.Contracts.V1;
-using Experiments.Grpc.Health;
-using Experiments.Grpc.Server;
+using Grpc.Core.Interceptors;
 using Experiments.ServiceDefaults.Auth;
+using Experiments.ServiceDefaults.Clients;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.FeatureManagement;
-using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -59,38 +60,36 @@ public static class AssignmentServiceExtensions
         services.AddSingleton<ExposureMetrics>();
         services.AddSingleton<ExposureBuffer>();
         services.AddHostedService<ExposureSender>();
+        services.AddPeerClient<Ingestion.IngestionClient>(provider =>
+        {
+            var exposures = provider.GetRequiredService<IOptions<ExposureOptions>>().Value;
+            return new PeerAddress(new Uri(exposures.IngestionAddress!), exposures.ApiKey, exposures.DaprAppId);
+        });
 
+        // One instance per process: Assign is the hot path, and neither service keeps per-call state.
         services.AddSingleton<ExperimentAdminService>();
         services.AddSingleton<AssignmentService>();
-        services.Configure<GrpcServerOptions>(options => options.Interceptors.Add(typeof(DomainErrorInterceptor)));
+        services.AddGrpc()
+            .AddServiceOptions<ExperimentAdminService>(o => o.Interceptors.Add<DomainErrorInterceptor>())
+            .AddServiceOptions<AssignmentService>(o => o.Interceptors.Add<DomainErrorInterceptor>());
+        services.AddHealthFor(AdminService, AssignmentServiceName);
+        services.AddHealthChecks()
+            .AddCheck<CatalogHealthCheck>("definitions")
+            .AddCheck<StoreHealthCheck>("store");
         return builder;
     }
 
     /// <summary>Maps ExperimentAdmin (admin scope; reads need read) and Assignment (read scope).</summary>
     public static WebApplication MapAssignment(this WebApplication app)
     {
-        app.MapGrpcService<ExperimentAdminService>(ExperimentServiceReflection.Descriptor.Services[0]);
-        app.MapGrpcService<AssignmentService>(AssignmentServiceReflection.Descriptor.Services[0]);
+        app.MapGrpcService<ExperimentAdminService>();
+        app.MapGrpcService<AssignmentService>();
         app.RequireScope(AdminService, Scopes.Admin);
         app.RequireScope(AssignmentServiceName, Scopes.Read);
         var scopes = app.Services.GetRequiredService<MethodScopes>();
         foreach (var method in new[] { "GetExperiment", "ListExperiments", "ListAuditEntries" })
         {
             scopes.RequireForMethod(AdminService, method, Scopes.Read);
-        }
-
-        // Until the definitions are loaded the services would only make callers wait: say so to health checks.
-        var catalog = app.Services.GetRequiredService<ExperimentCatalog>();
-        if (!catalog.Ready.IsCompleted)
-        {
-            var health = app.Services.GetRequiredService<HealthStatusRegistry>();
-            health.SetStatus(AdminService, ServingStatus.NotServing);
-            health.SetStatus(AssignmentServiceName, ServingStatus.NotServing);
-            catalog.Ready.ContinueWith(_ =>
-            {
-                health.SetStatus(AdminService, ServingStatus.Serving);
-                health.SetStatus(AssignmentServiceName, ServingStatus.Serving);
-            }, TaskScheduler.Default);
         }
         return app;
     }

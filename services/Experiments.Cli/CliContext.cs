@@ -1,6 +1,6 @@
 using Experiments.Cli.Configuration;
 using Experiments.Clients;
-using Experiments.Grpc;
+using Grpc.Core;
 using Google.Protobuf;
 using Spectre.Console;
 

@@ -1,5 +1,5 @@
 using System.Collections;
-using Experiments.Grpc;
+using Grpc.Core;
 using Spectre.Console;
 
 namespace Experiments.Cli;

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Experiments.Clients;
-using Experiments.Grpc;
+using Grpc.Core;
 
 namespace Experiments.Cli;
 

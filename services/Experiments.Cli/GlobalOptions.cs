@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Experiments.Cli.Configuration;
-using Experiments.Grpc;
+using Grpc.Core;
 
 namespace Experiments.Cli;
 

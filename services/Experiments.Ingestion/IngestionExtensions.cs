@@ -1,5 +1,5 @@
 using Experiments.Contracts.V1;
-using Experiments.Grpc.Server;
+using Grpc.Core.Interceptors;
 using Experiments.Ingestion;
 using Experiments.Ingestion.Backpressure;
 using Experiments.Ingestion.Forwarding;

@@ -4,7 +4,7 @@ using System.Text;
 using Experiments.Clients;
 using Experiments.Contracts.V1;
 using Experiments.Demo.Trading;
-using Experiments.Grpc;
+using Grpc.Core;
 using Google.Protobuf.WellKnownTypes;
 
 namespace Experiments.Launcher;

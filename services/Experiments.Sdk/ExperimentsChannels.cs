@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Experiments.Grpc;
+using Grpc.Core;
 
 namespace Experiments.Sdk;
 

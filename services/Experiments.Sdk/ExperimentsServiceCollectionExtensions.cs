@@ -1,5 +1,5 @@
 using Experiments.Assignment.Evaluation;
-using Experiments.Grpc.Server;
+using Grpc.Core.Interceptors;
 using Experiments.Sdk;
 using Experiments.Sdk.Definitions;
 using Experiments.Sdk.Evaluation;

@@ -1,4 +1,4 @@
-using Experiments.Grpc;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Experiments.Sdk;

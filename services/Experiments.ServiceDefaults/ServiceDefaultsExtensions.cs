@@ -1,27 +1,28 @@
-using Experiments.Grpc.Server.Interceptors;
 using Experiments.ServiceDefaults.Auth;
+using Experiments.ServiceDefaults.Health;
+using Experiments.ServiceDefaults.Hosting;
 using Experiments.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Microsoft.AspNetCore.Builder;
 
 public static class ServiceDefaultsExtensions
 {
+    /// <summary>Largest request message a service accepts unless <c>Grpc:MaxReceiveMessageSize</c> says otherwise: 4 MiB.</summary>
+    public const int DefaultMaxReceiveMessageSize = 4 * 1024 * 1024;
+
     /// <summary>
-    /// Kestrel endpoints speak HTTP/2 only (gRPC over h2c needs it), structured logs, OpenTelemetry, the gRPC
-    /// server with call telemetry and scope checks, API-key and (when <c>Auth:Jwt</c> is configured) JWT bearer
-    /// authentication.
+    /// Kestrel endpoints for gRPC (HTTP/2 only) and, when <c>Rest:Urls</c> is set, HTTP/1.1 for JSON and metrics;
+    /// structured logs; OpenTelemetry; Grpc.AspNetCore with call telemetry and scope checks; reflection; health
+    /// checks behind grpc.health.v1; API-key and (when <c>Auth:Jwt</c> is configured) JWT bearer authentication.
     /// </summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
-        // Endpoints from --urls or ASPNETCORE_URLS: without TLS, a mixed HTTP/1+2 listener cannot take h2c.
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2));
-
+        builder.AddServiceEndpoints();
         if (builder.Configuration.GetValue<bool>("Logging:Json"))
         {
             builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
@@ -33,19 +34,30 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddSingleton<ApiKeyRing>();
         builder.Services.AddApiKeyAndJwt(builder.Configuration);
 
-        builder.Services.AddGrpcServer(options =>
+        var grpc = builder.Configuration.GetSection("Grpc");
+        builder.Services.AddGrpc(options =>
         {
-            options.Interceptors.Add(typeof(CallTelemetryInterceptor));
-            options.Interceptors.Add(typeof(ScopeAuthorizationInterceptor));
-        });
+            options.MaxReceiveMessageSize = grpc.GetValue<int?>("MaxReceiveMessageSize") ?? DefaultMaxReceiveMessageSize;
+            options.MaxSendMessageSize = grpc.GetValue<int?>("MaxSendMessageSize");
+            options.ResponseCompressionAlgorithm = grpc["ResponseCompressionAlgorithm"];
+            options.EnableDetailedErrors = builder.Environment.IsDevelopment();
+            options.Interceptors.Add<CallTelemetryInterceptor>();
+            options.Interceptors.Add<ScopeAuthorizationInterceptor>();
+        }).AddJsonTranscoding();
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddServiceHealth();
         return builder;
     }
 
-    /// <summary>Maps what every service serves besides its own RPCs: gRPC health and server reflection.</summary>
+    /// <summary>
+    /// Maps what every service serves besides its own RPCs: grpc.health.v1 over the health checks, server
+    /// reflection (v1 and v1alpha) and the Prometheus scrape endpoint <c>/metrics</c>.
+    /// </summary>
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
-        app.MapGrpcHealth();
-        app.MapGrpcReflection();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        app.MapPrometheusScrapingEndpoint();
         return app;
     }
 

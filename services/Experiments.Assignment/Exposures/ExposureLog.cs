@@ -1,4 +1,3 @@
-using Experiments.Grpc;
 using Microsoft.Extensions.Logging;
 
 namespace Experiments.Assignment.Exposures;
@@ -7,9 +6,6 @@ internal static partial class ExposureLog
 {
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Exposure reporting is off: Exposures:IngestionAddress is not set")]
     public static partial void Disabled(ILogger logger);
-
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Sending {Count} exposures failed (attempt {Attempt}, {Status}); retrying")]
-    public static partial void Retrying(ILogger logger, int count, int attempt, StatusCode status);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Dropped {Count} exposures: {Reason}")]
     public static partial void Dropped(ILogger logger, int count, string reason);

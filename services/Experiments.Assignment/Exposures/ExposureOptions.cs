@@ -3,7 +3,7 @@ namespace Experiments.Assignment.Exposures;
 /// <summary>
 /// Exposure reporting, bound from <c>Exposures</c>. Defaults: enabled when <see cref="IngestionAddress"/> is set;
 /// a buffer of 100,000 events (further exposures are dropped and counted, never blocking Assign); batches of up to
-/// 500 events sent at least every second; a failed batch retried 3 times with back-off, then dropped and counted.
+/// 500 events sent at least every second; an unavailable ingestion retried by the channel (3 more attempts with back-off), then the batch dropped and counted.
 /// </summary>
 public sealed class ExposureOptions
 {
@@ -21,10 +21,6 @@ public sealed class ExposureOptions
     public int MaxBatchSize { get; set; } = 500;
 
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
-
-    public int MaxAttempts { get; set; } = 4;
-
-    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -1,5 +1,6 @@
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,11 +9,13 @@ namespace Experiments.Assignment.Exposures;
 
 /// <summary>
 /// Drains <see cref="ExposureBuffer"/> in batches to the ingestion service's IngestBatch. Batches are sent one at
-/// a time; a failed one is retried with back-off (ingestion deduplicates by event id, so a retry after a lost
-/// acknowledgement is harmless) and then dropped and counted.
+/// a time; the channel's retry policy retries an unavailable or overloaded ingestion with back-off (ingestion
+/// deduplicates by event id, so a retry after a lost acknowledgement is harmless); a batch that still fails is
+/// dropped and counted.
 /// </summary>
 public sealed class ExposureSender(
     ExposureBuffer buffer,
+    IServiceProvider services,
     ExposureMetrics metrics,
     IOptions<ExposureOptions> options,
     ILogger<ExposureSender> logger) : BackgroundService
@@ -27,8 +30,7 @@ public sealed class ExposureSender(
             ExposureLog.Disabled(logger);
             return;
         }
-        using var channel = GrpcChannel.ForAddress(_options.IngestionAddress!);
-        var client = new IngestionClient(channel.CreateCallInvoker());
+        var client = services.GetRequiredService<Ingestion.IngestionClient>();
         var reader = buffer.Reader;
         var batch = new List<Event>(_options.MaxBatchSize);
         try
@@ -78,49 +80,24 @@ public sealed class ExposureSender(
         }
     }
 
-    private async Task SendAsync(IngestionClient client, List<Event> events, CancellationToken stoppingToken)
+    private async Task SendAsync(Ingestion.IngestionClient client, List<Event> events, CancellationToken stoppingToken)
     {
         var request = new EventBatch { Sequence = ++_sequence, Source = _options.Source };
         request.Events.AddRange(events);
-        var headers = new Metadata();
-        if (!string.IsNullOrEmpty(_options.ApiKey))
+        try
         {
-            headers.Add("authorization", "Bearer " + _options.ApiKey);
+            var response = await client.IngestBatchAsync(request, deadline: DateTime.UtcNow + _options.CallTimeout, cancellationToken: stoppingToken).ConfigureAwait(false);
+            metrics.Sent((int)(response.AcceptedCount + response.DuplicateCount));
+            if (response.RejectedCount > 0)
+            {
+                metrics.Dropped((int)response.RejectedCount, "rejected");
+                ExposureLog.Rejected(logger, response.RejectedCount, response.Rejections.FirstOrDefault()?.Message ?? "");
+            }
         }
-        if (!string.IsNullOrEmpty(_options.DaprAppId))
+        catch (RpcException exception) when (!stoppingToken.IsCancellationRequested)
         {
-            headers.Add("dapr-app-id", _options.DaprAppId);
-        }
-        var delay = _options.RetryDelay;
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                using var call = client.IngestBatchAsync(request, new CallOptions(headers, DateTime.UtcNow + _options.CallTimeout, stoppingToken));
-                var response = await call.ResponseAsync.ConfigureAwait(false);
-                metrics.Sent((int)(response.AcceptedCount + response.DuplicateCount));
-                if (response.RejectedCount > 0)
-                {
-                    metrics.Dropped((int)response.RejectedCount, "rejected");
-                    ExposureLog.Rejected(logger, response.RejectedCount, response.Rejections.FirstOrDefault()?.Message ?? "");
-                }
-                return;
-            }
-            catch (RpcException exception) when (attempt < _options.MaxAttempts && !stoppingToken.IsCancellationRequested && Retryable(exception.StatusCode))
-            {
-                ExposureLog.Retrying(logger, events.Count, attempt, exception.StatusCode);
-            }
-            catch (Exception exception) when (exception is RpcException or HttpRequestException && !stoppingToken.IsCancellationRequested)
-            {
-                metrics.Dropped(events.Count, "send_failed");
-                ExposureLog.Dropped(logger, events.Count, exception.Message);
-                return;
-            }
-            await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
-            delay *= 2;
+            metrics.Dropped(events.Count, "send_failed");
+            ExposureLog.Dropped(logger, events.Count, exception.Status.Detail);
         }
     }
-
-    private static bool Retryable(StatusCode code) =>
-        code is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted or StatusCode.Internal or StatusCode.Unknown;
 }

@@ -2,7 +2,7 @@ using Experiments.Assignment.Definitions;
 using Experiments.Assignment.Evaluation;
 using Experiments.Assignment.Exposures;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 
 namespace Experiments.Assignment.Rpc;
@@ -16,11 +16,11 @@ internal sealed class AssignmentService(
     DefinitionFeed feed,
     DefinitionValidator validator,
     ExposureBuffer exposures,
-    IOptions<AssignmentOptions> options)
+    IOptions<AssignmentOptions> options) : Contracts.V1.Assignment.AssignmentBase
 {
     private readonly AssignmentOptions _options = options.Value;
 
-    public Task<AssignResponse> Assign(AssignRequest request, ServerCallContext context) =>
+    public override Task<AssignResponse> Assign(AssignRequest request, ServerCallContext context) =>
         catalog.Ready.IsCompletedSuccessfully ? Task.FromResult(AssignNow(request)) : AssignWhenReadyAsync(request, context);
 
     private async Task<AssignResponse> AssignWhenReadyAsync(AssignRequest request, ServerCallContext context)
@@ -39,7 +39,7 @@ internal sealed class AssignmentService(
         return response;
     }
 
-    public async Task<AssignBatchResponse> AssignBatch(AssignBatchRequest request, ServerCallContext context)
+    public override async Task<AssignBatchResponse> AssignBatch(AssignBatchRequest request, ServerCallContext context)
     {
         await ReadyAsync(context).ConfigureAwait(false);
         CheckFlagKeys(request.FlagKeys.Count);
@@ -69,7 +69,7 @@ internal sealed class AssignmentService(
         return response;
     }
 
-    public async Task WatchDefinitions(WatchDefinitionsRequest request, IServerStreamWriter<WatchDefinitionsResponse> responseStream, ServerCallContext context)
+    public override async Task WatchDefinitions(WatchDefinitionsRequest request, IServerStreamWriter<WatchDefinitionsResponse> responseStream, ServerCallContext context)
     {
         await ReadyAsync(context).ConfigureAwait(false);
         var watcher = new DefinitionWatcher(feed, request.FlagKeys);

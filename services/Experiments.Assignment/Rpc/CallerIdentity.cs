@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using Experiments.Grpc;
+using Grpc.Core;
 using Microsoft.AspNetCore.Authentication;
 
 namespace Experiments.Assignment.Rpc;
@@ -9,10 +9,10 @@ internal static class CallerIdentity
 {
     public static async Task<string> ActorAsync(ServerCallContext context)
     {
-        var user = context.HttpContext.User;
+        var user = context.GetHttpContext().User;
         if (user.Identity is not { IsAuthenticated: true })
         {
-            var result = await context.HttpContext.AuthenticateAsync().ConfigureAwait(false);
+            var result = await context.GetHttpContext().AuthenticateAsync().ConfigureAwait(false);
             user = result.Succeeded ? result.Principal : user;
         }
         var name = user.FindFirstValue(ClaimTypes.Name) ?? user.FindFirstValue("sub") ?? user.FindFirstValue(ClaimTypes.NameIdentifier);

@@ -1,6 +1,6 @@
 using Experiments.Assignment.Definitions;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Core;
 
 namespace Experiments.Assignment.Rpc;
 

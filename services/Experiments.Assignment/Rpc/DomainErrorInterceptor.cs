@@ -1,8 +1,7 @@
 using System.Text;
 using Experiments.Assignment.Definitions;
-using Experiments.Grpc;
-using Experiments.Grpc.Server;
-using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Google.Protobuf.WellKnownTypes;
 
 namespace Experiments.Assignment.Rpc;
@@ -11,13 +10,11 @@ namespace Experiments.Assignment.Rpc;
 /// The one place where domain refusals become gRPC statuses: invalid field → INVALID_ARGUMENT, unknown id →
 /// NOT_FOUND, taken id or flag → ALREADY_EXISTS, stale revision → ABORTED, lifecycle → FAILED_PRECONDITION.
 /// INVALID_ARGUMENT also carries the rich error model: a <c>google.rpc.Status</c> with a <c>google.rpc.BadRequest</c>
-/// in <c>grpc-status-details-bin</c>, one field violation per invalid field, for programs to read.
-/// Anything else propagates unchanged (the server layer turns it into INTERNAL without leaking details).
+/// in <c>grpc-status-details-bin</c> (Grpc.StatusProto), one field violation per invalid field, for programs to read.
+/// Anything else propagates unchanged (grpc-dotnet turns it into UNKNOWN without leaking details).
 /// </summary>
 internal sealed class DomainErrorInterceptor : Interceptor
 {
-    public const string StatusDetailsTrailer = "grpc-status-details-bin";
-
     /// <summary>
     /// How many bytes of violations (field and description) a refusal lists. They travel twice, in grpc-message
     /// (percent-encoded) and in grpc-status-details-bin (base64 of a Status that repeats the message), and grpc-core
@@ -94,9 +91,7 @@ internal sealed class DomainErrorInterceptor : Interceptor
         {
             badRequest.FieldViolations.Add(new Google.Rpc.BadRequest.Types.FieldViolation { Field = violation.Field, Description = violation.Description });
         }
-        var details = new Google.Rpc.Status { Code = (int)StatusCode.InvalidArgument, Message = message, Details = { Any.Pack(badRequest) } };
-        return new RpcException(new Status(StatusCode.InvalidArgument, message),
-            new Metadata { { StatusDetailsTrailer, details.ToByteArray() } });
+        return new Google.Rpc.Status { Code = (int)Google.Rpc.Code.InvalidArgument, Message = message, Details = { Any.Pack(badRequest) } }.ToRpcException();
     }
 
     /// <summary>How many violations, from the first, fit in <see cref="MaxListedViolationBytes"/>; at least one.</summary>

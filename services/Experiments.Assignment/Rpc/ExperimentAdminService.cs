@@ -1,13 +1,13 @@
 using Experiments.Assignment.Definitions;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Core;
 
 namespace Experiments.Assignment.Rpc;
 
 /// <summary>experiments.v1.ExperimentAdmin: maps requests to <see cref="ExperimentCatalog"/> and results back.</summary>
-internal sealed class ExperimentAdminService(ExperimentCatalog catalog)
+internal sealed class ExperimentAdminService(ExperimentCatalog catalog) : ExperimentAdmin.ExperimentAdminBase
 {
-    public async Task<Experiment> CreateExperiment(CreateExperimentRequest request, ServerCallContext context)
+    public override async Task<Experiment> CreateExperiment(CreateExperimentRequest request, ServerCallContext context)
     {
         if (request.Experiment is null)
         {
@@ -18,10 +18,10 @@ internal sealed class ExperimentAdminService(ExperimentCatalog catalog)
         return ExperimentMapper.ToProto(created);
     }
 
-    public async Task<Experiment> GetExperiment(GetExperimentRequest request, ServerCallContext context) =>
+    public override async Task<Experiment> GetExperiment(GetExperimentRequest request, ServerCallContext context) =>
         ExperimentMapper.ToProto(await catalog.GetAsync(request.Id, request.Revision, context.CancellationToken).ConfigureAwait(false));
 
-    public async Task<ListExperimentsResponse> ListExperiments(ListExperimentsRequest request, ServerCallContext context)
+    public override async Task<ListExperimentsResponse> ListExperiments(ListExperimentsRequest request, ServerCallContext context)
     {
         var states = new List<ExperimentState>();
         for (var i = 0; i < request.Statuses.Count; i++)
@@ -39,7 +39,7 @@ internal sealed class ExperimentAdminService(ExperimentCatalog catalog)
         return response;
     }
 
-    public async Task<Experiment> UpdateExperiment(UpdateExperimentRequest request, ServerCallContext context)
+    public override async Task<Experiment> UpdateExperiment(UpdateExperimentRequest request, ServerCallContext context)
     {
         if (request.Experiment is null)
         {
@@ -50,24 +50,24 @@ internal sealed class ExperimentAdminService(ExperimentCatalog catalog)
         return ExperimentMapper.ToProto(updated);
     }
 
-    public async Task<Experiment> StartExperiment(StartExperimentRequest request, ServerCallContext context) =>
+    public override async Task<Experiment> StartExperiment(StartExperimentRequest request, ServerCallContext context) =>
         ExperimentMapper.ToProto(await catalog.StartAsync(request.Id, request.ExpectedRevision,
             await CallerIdentity.ActorAsync(context).ConfigureAwait(false), context.CancellationToken).ConfigureAwait(false));
 
-    public async Task<Experiment> StopExperiment(StopExperimentRequest request, ServerCallContext context) =>
+    public override async Task<Experiment> StopExperiment(StopExperimentRequest request, ServerCallContext context) =>
         ExperimentMapper.ToProto(await catalog.StopAsync(request.Id, request.ExpectedRevision, request.Reason, request.FinalVariantKey,
             await CallerIdentity.ActorAsync(context).ConfigureAwait(false), context.CancellationToken).ConfigureAwait(false));
 
-    public async Task<Experiment> RampExperiment(RampExperimentRequest request, ServerCallContext context) =>
+    public override async Task<Experiment> RampExperiment(RampExperimentRequest request, ServerCallContext context) =>
         ExperimentMapper.ToProto(await catalog.RampAsync(request.Id, request.ExpectedRevision, request.RolloutPercent,
             request.Weights.Select(w => new WeightChange(w.VariantKey, w.Weight)).ToArray(), request.Reason,
             await CallerIdentity.ActorAsync(context).ConfigureAwait(false), context.CancellationToken).ConfigureAwait(false));
 
-    public async Task<Experiment> ArchiveExperiment(ArchiveExperimentRequest request, ServerCallContext context) =>
+    public override async Task<Experiment> ArchiveExperiment(ArchiveExperimentRequest request, ServerCallContext context) =>
         ExperimentMapper.ToProto(await catalog.ArchiveAsync(request.Id, request.ExpectedRevision,
             await CallerIdentity.ActorAsync(context).ConfigureAwait(false), context.CancellationToken).ConfigureAwait(false));
 
-    public async Task<ListAuditEntriesResponse> ListAuditEntries(ListAuditEntriesRequest request, ServerCallContext context)
+    public override async Task<ListAuditEntriesResponse> ListAuditEntries(ListAuditEntriesRequest request, ServerCallContext context)
     {
         var page = await catalog.ListAuditAsync(request.ExperimentId, request.PageSize, request.PageToken, context.CancellationToken).ConfigureAwait(false);
         var response = new ListAuditEntriesResponse { NextPageToken = page.NextPageToken };

@@ -139,6 +139,8 @@ public sealed class DaprStateExperimentStore : IExperimentStore
 
     private string RevisionKey(string experimentId, long revision) => $"{_prefix}-rev-{experimentId}-{revision}";
 
+    public Task ProbeAsync(CancellationToken cancellationToken) => GetAsync(CatalogKey, cancellationToken);
+
     private async Task ReadCatalogAsync(CancellationToken cancellationToken)
     {
         var (json, etag) = await GetAsync(CatalogKey, cancellationToken).ConfigureAwait(false);

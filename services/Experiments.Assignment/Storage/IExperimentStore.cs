@@ -23,6 +23,9 @@ public interface IExperimentStore
     /// </summary>
     Task<long> CommitAsync(ExperimentDefinition definition, AuditRecord audit, long expectedVersion, CancellationToken cancellationToken);
 
+    /// <summary>Throws when the store cannot take a write now (the SQLite file is read-only or locked, the state store is unreachable).</summary>
+    Task ProbeAsync(CancellationToken cancellationToken);
+
     /// <summary>True when other processes may write the same store (Dapr), so readers must poll for changes.</summary>
     bool IsShared { get; }
 

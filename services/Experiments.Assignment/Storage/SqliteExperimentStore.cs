@@ -145,6 +145,13 @@ public sealed class SqliteExperimentStore : IExperimentStore
         return new AuditPage(records, more ? lastVersion : 0);
     }
 
+    public async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        // Taking the write lock and letting it go proves the file is writable without changing it.
+        await using var connection = Open();
+        Execute(connection, "BEGIN IMMEDIATE; ROLLBACK;");
+    }
+
     private SqliteConnection Open()
     {
         var connection = new SqliteConnection(_connectionString);

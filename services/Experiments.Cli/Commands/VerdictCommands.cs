@@ -2,7 +2,7 @@ using System.CommandLine;
 using Experiments.Cli.Configuration;
 using Experiments.Cli.Rendering;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Core;
 using Google.Protobuf.WellKnownTypes;
 using Spectre.Console;
 using Spectre.Console.Rendering;

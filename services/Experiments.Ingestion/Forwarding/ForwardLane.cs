@@ -1,5 +1,5 @@
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Core;
 using Experiments.Ingestion.Log;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Logging;

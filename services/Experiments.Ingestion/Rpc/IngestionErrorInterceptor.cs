@@ -1,5 +1,5 @@
-using Experiments.Grpc;
-using Experiments.Grpc.Server;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
 
 namespace Experiments.Ingestion.Rpc;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Experiments.Grpc;
+using Grpc.Core;
 using Experiments.Ingestion.Backpressure;
 using Experiments.Ingestion.Log;
 

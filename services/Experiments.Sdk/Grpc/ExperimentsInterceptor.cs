@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Experiments.Grpc;
-using Experiments.Grpc.Server;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Experiments.Sdk.Evaluation;
 
 namespace Experiments.Sdk.Grpc;

@@ -1,5 +1,5 @@
-using Experiments.Grpc;
-using Experiments.Grpc.Server;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -43,7 +43,7 @@ public sealed class ScopeAuthorizationInterceptor(MethodScopes scopes, IOptionsM
             return;
         }
         // The default scheme, so a JWT scheme can later be added beside API keys without touching this.
-        var result = await context.HttpContext.AuthenticateAsync().ConfigureAwait(false);
+        var result = await context.GetHttpContext().AuthenticateAsync().ConfigureAwait(false);
         if (result.Failure is not null)
         {
             throw new RpcException(new Status(StatusCode.Unauthenticated, result.Failure.Message));

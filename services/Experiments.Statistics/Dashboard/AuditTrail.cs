@@ -1,5 +1,5 @@
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 using ServiceDescriptor = Google.Protobuf.Reflection.ServiceDescriptor;
 

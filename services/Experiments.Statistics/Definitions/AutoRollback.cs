@@ -1,5 +1,5 @@
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Core;
 using Experiments.Statistics.Engine.Aggregation;
 using Experiments.Statistics.Engine.Verdicts;
 using Experiments.Statistics.Intake;

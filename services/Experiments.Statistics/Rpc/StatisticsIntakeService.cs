@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Core;
 using Experiments.Statistics.Intake;
 using Microsoft.Extensions.Options;
 

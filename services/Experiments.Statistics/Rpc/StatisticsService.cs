@@ -1,6 +1,6 @@
 using System.Globalization;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Core;
 using Experiments.Statistics.Verdicts;
 
 namespace Experiments.Statistics.Rpc;

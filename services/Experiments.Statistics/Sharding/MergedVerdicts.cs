@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Core;
 using Experiments.Statistics.Verdicts;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
