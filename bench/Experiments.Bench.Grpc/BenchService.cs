@@ -1,4 +1,4 @@
-using Experiments.Grpc;
+using Grpc.Core;
 using Experiments.Testing.V1;
 
 namespace Experiments.Bench.Grpc;

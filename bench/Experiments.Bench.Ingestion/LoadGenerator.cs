@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Core;
 using Google.Protobuf.WellKnownTypes;
 
 namespace Experiments.Bench.Ingestion;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Experiments.Bench.Ingestion;
-using Experiments.Grpc;
+using Grpc.Core;
 
 BenchOptions options;
 try

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Experiments.Grpc;
-using Experiments.Grpc.Server;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Experiments.Sdk.Grpc;
 using Experiments.Sdk.Telemetry;
 using Microsoft.AspNetCore.Http;

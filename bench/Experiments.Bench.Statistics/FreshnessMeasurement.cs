@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Core;
 using Experiments.Statistics.Tests.Support;
 using Experiments.Tests.Shared;
 using Google.Protobuf.WellKnownTypes;

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Core;
 using Grpc.Health.V1;
 
 namespace Experiments.Bench.Statistics;

@@ -1,8 +1,8 @@
 using Experiments.Contracts.V1;
-using Grpc.Core.Interceptors;
 using Experiments.Ingestion;
 using Experiments.Ingestion.Backpressure;
 using Experiments.Ingestion.Forwarding;
+using Experiments.Ingestion.Health;
 using Experiments.Ingestion.Intake;
 using Experiments.Ingestion.Log;
 using Experiments.Ingestion.Rpc;
@@ -17,6 +17,8 @@ namespace Microsoft.AspNetCore.Builder;
 
 public static class IngestionExtensions
 {
+    private const string IngestionServiceName = "experiments.v1.Ingestion";
+
     /// <summary>
     /// The Ingestion service: validation, the durable log, the intake pipeline with its limits, and the
     /// outbox forwarder of the configured mode (<c>Ingestion:Forwarding:Mode</c>).
@@ -38,7 +40,9 @@ public static class IngestionExtensions
         services.AddSingleton<ClientRateLimiter>();
         services.AddSingleton<IngestionPipeline>();
         services.AddSingleton<IngestionService>();
-        services.Configure<GrpcServerOptions>(grpc => grpc.Interceptors.Add(typeof(IngestionErrorInterceptor)));
+        services.AddGrpc().AddServiceOptions<IngestionService>(grpc => grpc.Interceptors.Add<IngestionErrorInterceptor>());
+        services.AddHealthFor(IngestionServiceName);
+        services.AddHealthChecks().AddCheck<LogHealthCheck>("log");
 
         // The mode is read when the host starts, so configuration added after AddIngestion (tests) still counts.
         services.AddSingleton(ForwardTargets.Create);
@@ -52,8 +56,8 @@ public static class IngestionExtensions
     public static WebApplication MapIngestion(this WebApplication app)
     {
         app.Services.GetRequiredService<EventLog>().Open();
-        app.MapGrpcService<IngestionService>(IngestionServiceReflection.Descriptor.Services[0]);
-        app.RequireScope(IngestionServiceReflection.Descriptor.Services[0].FullName, Scopes.Ingest);
+        app.MapGrpcService<IngestionService>();
+        app.RequireScope(IngestionServiceName, Scopes.Ingest);
         return app;
     }
 }

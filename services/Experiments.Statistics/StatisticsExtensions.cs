@@ -1,9 +1,11 @@
 using Experiments.Contracts.V1;
 using Experiments.ServiceDefaults.Auth;
+using Experiments.ServiceDefaults.Clients;
 using Experiments.Statistics;
 using Experiments.Statistics.Checkpoints;
 using Experiments.Statistics.Dapr;
 using Experiments.Statistics.Definitions;
+using Experiments.Statistics.Health;
 using Experiments.Statistics.Intake;
 using Experiments.Statistics.Rpc;
 using Experiments.Statistics.Sharding;
@@ -14,6 +16,10 @@ namespace Microsoft.AspNetCore.Builder;
 
 public static class StatisticsExtensions
 {
+    private const string StatisticsName = "experiments.v1.Statistics";
+    private const string IntakeName = "experiments.v1.StatisticsIntake";
+    private const string ShardsName = "experiments.v1.StatisticsShards";
+
     /// <summary>
     /// Aggregation, checkpoints (SQLite under <c>Data:Folder</c>, or the Dapr state store when <c>Dapr:HttpPort</c> or
     /// $DAPR_HTTP_PORT is set), verdicts, the definitions watch and automatic rollback, merged verdicts of shards.
@@ -42,6 +48,8 @@ public static class StatisticsExtensions
             return new StatisticsShard(sp.GetRequiredService<IOptions<StatisticsOptions>>(), sp.GetRequiredService<ICheckpointStore>(), pending);
         });
         builder.Services.AddSingleton<VerdictBook>();
+        builder.Services.AddPeerClient<Experiments.Contracts.V1.Assignment.AssignmentClient>(AssignmentPeer);
+        builder.Services.AddPeerClient<ExperimentAdmin.ExperimentAdminClient>(AssignmentPeer);
         builder.Services.AddSingleton<StatisticsIntakeService>();
         builder.Services.AddSingleton<StatisticsService>();
         builder.Services.AddSingleton<MergedVerdicts>();
@@ -49,21 +57,26 @@ public static class StatisticsExtensions
         builder.Services.AddHostedService<StatisticsWorker>();
         builder.Services.AddSingleton<DefinitionsWatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DefinitionsWatcher>());
+        builder.Services.AddHealthFor(StatisticsName, IntakeName, ShardsName);
+        builder.Services.AddHealthChecks().AddCheck<CheckpointHealthCheck>("checkpoints").AddCheck<AssignmentHealthCheck>("assignment");
         return builder;
+    }
+
+    private static PeerAddress AssignmentPeer(IServiceProvider provider)
+    {
+        var statistics = provider.GetRequiredService<IOptions<StatisticsOptions>>().Value;
+        return new PeerAddress(new Uri(statistics.AssignmentAddress), statistics.AssignmentApiKey);
     }
 
     /// <summary>Statistics and StatisticsShards (read scope), StatisticsIntake (ingest scope).</summary>
     public static WebApplication MapStatistics(this WebApplication app)
     {
-        var statistics = StatisticsServiceReflection.Descriptor.Services[0];
-        var intake = StatisticsIntakeReflection.Descriptor.Services[0];
-        app.MapGrpcService<StatisticsService>(statistics);
-        app.MapGrpcService<StatisticsIntakeService>(intake);
-        var shards = StatisticsShardsReflection.Descriptor.Services[0];
-        app.MapGrpcService<StatisticsShardsService>(shards);
-        app.RequireScope(shards.FullName, Scopes.Read);
-        app.RequireScope(statistics.FullName, Scopes.Read);
-        app.RequireScope(intake.FullName, Scopes.Ingest);
+        app.MapGrpcService<StatisticsService>();
+        app.MapGrpcService<StatisticsIntakeService>();
+        app.MapGrpcService<StatisticsShardsService>();
+        app.RequireScope(ShardsName, Scopes.Read);
+        app.RequireScope(StatisticsName, Scopes.Read);
+        app.RequireScope(IntakeName, Scopes.Ingest);
         _ = app.Services.GetRequiredService<IOptions<StatisticsOptions>>();
         if (app.Services.GetRequiredService<IOptions<DaprOptions>>().Value.Enabled)
         {

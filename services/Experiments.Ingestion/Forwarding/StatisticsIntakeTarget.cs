@@ -1,19 +1,20 @@
 using Experiments.Contracts.V1;
 using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Experiments.Ingestion.Forwarding;
 
 /// <summary>
 /// Local mode: StatisticsIntake.Forward to one statistics replica, for the partitions it owns; one
-/// bidirectional stream per session, over one channel.
+/// bidirectional stream per session, over one channel. A plain GrpcChannel rather than the client factory: the
+/// replicas come from configuration as a list, and the stream lives as long as the session (no retry policy
+/// applies to it; the forwarder reconnects from its checkpoint).
 /// </summary>
 internal sealed class StatisticsIntakeTarget : IForwardTarget, IDisposable
 {
-    private static readonly Method<ForwardRequest, ForwardResponse> Forward = Method<ForwardRequest, ForwardResponse>.FromDescriptor(
-        StatisticsIntakeReflection.Descriptor.Services[0].FindMethodByName("Forward"));
-
     private readonly ForwardingOptions _options;
     private readonly GrpcChannel _channel;
+    private readonly StatisticsIntake.StatisticsIntakeClient _client;
 
     public StatisticsIntakeTarget(ForwardingOptions options, StatisticsReplicaOptions replica)
     {
@@ -21,6 +22,7 @@ internal sealed class StatisticsIntakeTarget : IForwardTarget, IDisposable
         Name = "statistics " + replica.Address;
         Partitions = [.. replica.Partitions.Order()];
         _channel = GrpcChannel.ForAddress(replica.Address, new GrpcChannelOptions { MaxReceiveMessageSize = null });
+        _client = new StatisticsIntake.StatisticsIntakeClient(_channel);
     }
 
     public string Name { get; }
@@ -50,7 +52,7 @@ internal sealed class StatisticsIntakeTarget : IForwardTarget, IDisposable
             {
                 headers.Add("authorization", "Bearer " + target._options.ApiKey);
             }
-            _call = target._channel.CreateCallInvoker().AsyncDuplexStreamingCall(Forward, new CallOptions(headers, cancellationToken: _cancel.Token));
+            _call = target._client.Forward(headers, cancellationToken: _cancel.Token);
             Completion = ReadConfirmationsAsync(_call);
             // A request without events is a probe: the answer says where this (log, partition) stands. Only owned
             // partitions are probed: the replica refuses the others.

@@ -11,16 +11,16 @@ namespace Experiments.Ingestion.Rpc;
 /// experiments.v1.Ingestion: maps batches to the intake pipeline and outcomes back to responses. Streaming
 /// calls keep a few batches committing at once and acknowledge them in the order they were sent.
 /// </summary>
-public sealed class IngestionService(IngestionPipeline pipeline, IOptionsMonitor<IntakeOptions> options)
+public sealed class IngestionService(IngestionPipeline pipeline, IOptionsMonitor<IntakeOptions> options) : Contracts.V1.Ingestion.IngestionBase
 {
-    public async Task<IngestResponse> IngestBatch(EventBatch request, ServerCallContext context)
+    public override async Task<IngestResponse> IngestBatch(EventBatch request, ServerCallContext context)
     {
         var client = await ClientOf(context).ConfigureAwait(false);
         var outcome = await pipeline.IngestAsync(request, client).ConfigureAwait(false);
         return IngestResponses.For(outcome, options.CurrentValue.MaxRejectionsPerResponse);
     }
 
-    public async Task<IngestResponse> Ingest(IAsyncStreamReader<EventBatch> requestStream, ServerCallContext context)
+    public override async Task<IngestResponse> Ingest(IAsyncStreamReader<EventBatch> requestStream, ServerCallContext context)
     {
         var client = await ClientOf(context).ConfigureAwait(false);
         var limits = options.CurrentValue;
@@ -43,7 +43,7 @@ public sealed class IngestionService(IngestionPipeline pipeline, IOptionsMonitor
         return summary;
     }
 
-    public async Task IngestStream(IAsyncStreamReader<EventBatch> requestStream, IServerStreamWriter<IngestResponse> responseStream, ServerCallContext context)
+    public override async Task IngestStream(IAsyncStreamReader<EventBatch> requestStream, IServerStreamWriter<IngestResponse> responseStream, ServerCallContext context)
     {
         var client = await ClientOf(context).ConfigureAwait(false);
         var limits = options.CurrentValue;
@@ -99,7 +99,7 @@ public sealed class IngestionService(IngestionPipeline pipeline, IOptionsMonitor
     /// <summary>The API key's name, which rate limits are kept by; "anonymous" when authentication is off.</summary>
     private static async Task<string> ClientOf(ServerCallContext context)
     {
-        var result = await context.HttpContext.AuthenticateAsync().ConfigureAwait(false);
+        var result = await context.GetHttpContext().AuthenticateAsync().ConfigureAwait(false);
         return result.Succeeded ? result.Principal.Identity?.Name ?? "api-key" : "anonymous";
     }
 }

@@ -11,6 +11,9 @@ internal interface ICheckpointStore
 
     Task SaveAsync(string shard, long sequence, byte[] record, bool full, CancellationToken cancellationToken);
 
+    /// <summary>Throws when the store cannot take a checkpoint now (the SQLite file is read-only or locked, the state store is unreachable).</summary>
+    Task ProbeAsync(CancellationToken cancellationToken);
+
     /// <summary>The last full record and the deltas after it, in order; null when nothing was saved.</summary>
     Task<IReadOnlyList<byte[]>?> LoadAsync(string shard, CancellationToken cancellationToken);
 }

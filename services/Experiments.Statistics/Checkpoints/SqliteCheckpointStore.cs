@@ -77,6 +77,15 @@ internal sealed class SqliteCheckpointStore : ICheckpointStore
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        // Taking the write lock and letting it go proves the file is writable without changing it.
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "BEGIN IMMEDIATE; ROLLBACK;";
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     private SqliteConnection Open()
     {
         var connection = new SqliteConnection(_connectionString);

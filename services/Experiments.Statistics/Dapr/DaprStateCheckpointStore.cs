@@ -84,6 +84,8 @@ internal sealed class DaprStateCheckpointStore : ICheckpointStore, IDisposable
         return [document.RootElement.GetProperty("state").GetBytesFromBase64()];
     }
 
+    public Task ProbeAsync(CancellationToken cancellationToken) => ReadAsync("health-probe", cancellationToken);
+
     private async Task<(string? Value, string? ETag)> ReadAsync(string key, CancellationToken cancellationToken)
     {
         using var response = await _http.GetAsync(StatePath + "/" + Uri.EscapeDataString(key) + "?consistency=strong", cancellationToken);

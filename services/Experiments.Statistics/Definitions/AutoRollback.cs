@@ -12,7 +12,7 @@ namespace Experiments.Statistics.Definitions;
 /// experiment names another), with a reason naming the breached guardrails and their effects for the audit trail.
 /// An experiment already at 0% is not ramped again; a revision conflict is retried once on a fresh read.
 /// </summary>
-internal sealed partial class AutoRollback(AssignmentClient client, StatisticsShard shard, Func<CancellationToken, CallOptions> callOptions, ILogger logger)
+internal sealed partial class AutoRollback(ExperimentAdmin.ExperimentAdminClient client, StatisticsShard shard, Func<CancellationToken, CallOptions> callOptions, ILogger logger)
 {
     private const string ReasonPrefix = "automatic rollback by statistics: ";
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
@@ -35,7 +35,7 @@ internal sealed partial class AutoRollback(AssignmentClient client, StatisticsSh
         {
             for (var attempt = 1; ; attempt++)
             {
-                var current = await client.GetExperiment(new GetExperimentRequest { Id = experiment.Id }, Options());
+                var current = await client.GetExperimentAsync(new GetExperimentRequest { Id = experiment.Id }, Options());
                 if (!Applies(current))
                 {
                     return; // already at 0%, stopped, or auto-rollback turned off meanwhile
@@ -44,7 +44,7 @@ internal sealed partial class AutoRollback(AssignmentClient client, StatisticsSh
                 var reason = Reason(result, served?.Key ?? "");
                 try
                 {
-                    var ramped = await client.RampExperiment(new RampExperimentRequest
+                    var ramped = await client.RampExperimentAsync(new RampExperimentRequest
                     {
                         Id = current.Id, ExpectedRevision = current.Revision, RolloutPercent = 0, Reason = reason,
                     }, Options());

@@ -12,19 +12,23 @@ namespace Experiments.Statistics.Definitions;
 /// the last applied version) and, through the same connection, performs automatic rollbacks (<see cref="AutoRollback"/>).
 /// </summary>
 internal sealed partial class DefinitionsWatcher(
-    StatisticsShard shard, VerdictBook verdicts, IOptions<StatisticsOptions> options, ILogger<DefinitionsWatcher> logger) : BackgroundService
+    StatisticsShard shard, VerdictBook verdicts, IOptions<StatisticsOptions> options, IServiceProvider services, ILogger<DefinitionsWatcher> logger) : BackgroundService
 {
+    /// <summary>Whether the definitions stream is up (or no assignment service is configured); for the health check.</summary>
+    public bool Connected { get; private set; }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var address = options.Value.AssignmentAddress;
         if (string.IsNullOrEmpty(address))
         {
+            Connected = true;
             shard.MarkDefinitionsReady();
             return;
         }
-        using var channel = GrpcChannel.ForAddress(address);
-        var client = new AssignmentClient(channel.CreateCallInvoker());
-        Func<Verdict, Engine.Verdicts.VerdictResult, Task> rollBack = new AutoRollback(client, shard, Options, logger).OnVerdictAsync;
+        var client = services.GetRequiredService<Contracts.V1.Assignment.AssignmentClient>();
+        var admin = services.GetRequiredService<ExperimentAdmin.ExperimentAdminClient>();
+        Func<Verdict, Engine.Verdicts.VerdictResult, Task> rollBack = new AutoRollback(admin, shard, Options, logger).OnVerdictAsync;
         verdicts.Computed += rollBack;
         try
         {
@@ -36,7 +40,7 @@ internal sealed partial class DefinitionsWatcher(
         }
     }
 
-    private async Task FollowAsync(AssignmentClient client, CancellationToken stoppingToken)
+    private async Task FollowAsync(Contracts.V1.Assignment.AssignmentClient client, CancellationToken stoppingToken)
     {
         long version = 0;
         var backoff = TimeSpan.FromMilliseconds(200);
@@ -48,6 +52,7 @@ internal sealed partial class DefinitionsWatcher(
                 while (await call.ResponseStream.MoveNext(stoppingToken))
                 {
                     version = Apply(call.ResponseStream.Current);
+                    Connected = true;
                     backoff = TimeSpan.FromMilliseconds(200);
                 }
             }
@@ -68,6 +73,7 @@ internal sealed partial class DefinitionsWatcher(
             {
                 LogWatchFailed(logger, "unavailable", e);
             }
+            Connected = false;
             await Task.Delay(backoff, stoppingToken);
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
         }
@@ -105,15 +111,8 @@ internal sealed partial class DefinitionsWatcher(
         experiment.Status is ExperimentStatus.Running or ExperimentStatus.Stopped
         && experiment.Variants.Count(v => v.IsControl) == 1 && experiment.Variants.Count >= 2 && experiment.Kpis.Count > 0;
 
-    private CallOptions Options(CancellationToken cancellationToken)
-    {
-        var headers = new Metadata();
-        if (options.Value.AssignmentApiKey.Length > 0)
-        {
-            headers.Add("authorization", "Bearer " + options.Value.AssignmentApiKey);
-        }
-        return new CallOptions(headers, cancellationToken: cancellationToken);
-    }
+    // The API key travels by the client's interceptor (AddPeerClient); the stream lives until the host stops.
+    private static CallOptions Options(CancellationToken cancellationToken) => new(cancellationToken: cancellationToken);
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "WatchDefinitions failed ({Status}); reconnecting")]
     private static partial void LogWatchFailed(ILogger logger, string status, Exception exception);

@@ -10,9 +10,9 @@ namespace Experiments.Statistics.Rpc;
 /// StatisticsIntake.Forward: applies ordered batches idempotently by log position and answers with confirmed
 /// positions as checkpoints commit; an empty batch is a probe answered at once.
 /// </summary>
-internal sealed class StatisticsIntakeService(StatisticsShard shard, IOptions<StatisticsOptions> options)
+internal sealed class StatisticsIntakeService(StatisticsShard shard, IOptions<StatisticsOptions> options) : StatisticsIntake.StatisticsIntakeBase
 {
-    public async Task Forward(IAsyncStreamReader<ForwardRequest> requestStream, IServerStreamWriter<ForwardResponse> responseStream, ServerCallContext context)
+    public override async Task Forward(IAsyncStreamReader<ForwardRequest> requestStream, IServerStreamWriter<ForwardResponse> responseStream, ServerCallContext context)
     {
         var probes = Channel.CreateUnbounded<(string, int)>();
         var touched = new Dictionary<(string Log, int Partition), long>();

@@ -6,13 +6,13 @@ using Experiments.Statistics.Verdicts;
 namespace Experiments.Statistics.Rpc;
 
 /// <summary>Statistics: reads cached verdicts; never computes on the request path.</summary>
-internal sealed class StatisticsService(VerdictBook verdicts)
+internal sealed class StatisticsService(VerdictBook verdicts) : Contracts.V1.Statistics.StatisticsBase
 {
     private const int DefaultPageSize = 500;
     private const int MaxPageSize = 10_000;
     private static readonly TimeSpan DefaultMinInterval = TimeSpan.FromMilliseconds(250);
 
-    public Task<Verdict> GetVerdict(GetVerdictRequest request, ServerCallContext context)
+    public override Task<Verdict> GetVerdict(GetVerdictRequest request, ServerCallContext context)
     {
         if (string.IsNullOrEmpty(request.ExperimentId))
         {
@@ -33,7 +33,7 @@ internal sealed class StatisticsService(VerdictBook verdicts)
             : Task.FromResult(verdict);
     }
 
-    public async Task WatchVerdicts(WatchVerdictsRequest request, IServerStreamWriter<Verdict> responseStream, ServerCallContext context)
+    public override async Task WatchVerdicts(WatchVerdictsRequest request, IServerStreamWriter<Verdict> responseStream, ServerCallContext context)
     {
         var minInterval = MinInterval(request);
         var ids = request.ExperimentIds.ToHashSet(StringComparer.Ordinal);
@@ -57,7 +57,7 @@ internal sealed class StatisticsService(VerdictBook verdicts)
         return request.MinInterval.ToTimeSpan();
     }
 
-    public Task<GetVerdictHistoryResponse> GetVerdictHistory(GetVerdictHistoryRequest request, ServerCallContext context)
+    public override Task<GetVerdictHistoryResponse> GetVerdictHistory(GetVerdictHistoryRequest request, ServerCallContext context)
     {
         if (string.IsNullOrEmpty(request.ExperimentId))
         {

@@ -13,9 +13,9 @@ namespace Experiments.Statistics.Rpc;
 /// on request or as a stream (<see cref="MergedVerdicts"/>; the scale-out path of DESIGN §4; GetVerdict stays this
 /// replica's own, cached verdict).
 /// </summary>
-internal sealed class StatisticsShardsService(StatisticsShard shard, MergedVerdicts merged, IOptions<StatisticsOptions> options, TimeProvider time)
+internal sealed class StatisticsShardsService(StatisticsShard shard, MergedVerdicts merged, IOptions<StatisticsOptions> options, TimeProvider time) : StatisticsShards.StatisticsShardsBase
 {
-    public Task<ShardAggregates> ExportAggregates(ExportAggregatesRequest request, ServerCallContext context)
+    public override Task<ShardAggregates> ExportAggregates(ExportAggregatesRequest request, ServerCallContext context)
     {
         if (string.IsNullOrEmpty(request.ExperimentId))
         {
@@ -36,7 +36,7 @@ internal sealed class StatisticsShardsService(StatisticsShard shard, MergedVerdi
         return Task.FromResult(response);
     }
 
-    public async Task<Verdict> GetMergedVerdict(GetVerdictRequest request, ServerCallContext context)
+    public override async Task<Verdict> GetMergedVerdict(GetVerdictRequest request, ServerCallContext context)
     {
         if (string.IsNullOrEmpty(request.ExperimentId))
         {
@@ -52,7 +52,7 @@ internal sealed class StatisticsShardsService(StatisticsShard shard, MergedVerdi
         }
     }
 
-    public async Task WatchMergedVerdicts(WatchVerdictsRequest request, IServerStreamWriter<Verdict> responseStream, ServerCallContext context)
+    public override async Task WatchMergedVerdicts(WatchVerdictsRequest request, IServerStreamWriter<Verdict> responseStream, ServerCallContext context)
     {
         var minInterval = StatisticsService.MinInterval(request);
         var ids = request.ExperimentIds.ToHashSet(StringComparer.Ordinal);

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Experiments.Contracts.V1;
 using Grpc.Core;
+using Grpc.Net.Client;
 using Experiments.Statistics.Verdicts;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
@@ -29,7 +30,7 @@ internal sealed class MergedVerdicts(IOptions<StatisticsOptions> options, TimePr
         {
             try
             {
-                return await Client(address).ExportAggregatesAsync(new ExportAggregatesRequest { ExperimentId = experimentId }, CallOptions(cancellationToken));
+                return await new StatisticsShards.StatisticsShardsClient(ChannelTo(address)).ExportAggregatesAsync(new ExportAggregatesRequest { ExperimentId = experimentId }, CallOptions(cancellationToken));
             }
             catch (RpcException e) when (e.StatusCode != StatusCode.NotFound && !cancellationToken.IsCancellationRequested)
             {
@@ -107,7 +108,7 @@ internal sealed class MergedVerdicts(IOptions<StatisticsOptions> options, TimePr
     {
         try
         {
-            using var call = Client(address).WatchVerdicts(request, CallOptions(cancellationToken));
+            using var call = new Contracts.V1.Statistics.StatisticsClient(ChannelTo(address)).WatchVerdicts(request, CallOptions(cancellationToken));
             while (await call.ResponseStream.MoveNext(cancellationToken))
             {
                 moved.TryWrite(call.ResponseStream.Current.ExperimentId);
@@ -142,7 +143,8 @@ internal sealed class MergedVerdicts(IOptions<StatisticsOptions> options, TimePr
         return new CallOptions(headers, cancellationToken: cancellationToken);
     }
 
-    private ShardsClient Client(string address)
+    // One channel per shard address, kept for the process: shards come from configuration as a list.
+    private GrpcChannel ChannelTo(string address)
     {
         lock (_lock)
         {
@@ -150,7 +152,7 @@ internal sealed class MergedVerdicts(IOptions<StatisticsOptions> options, TimePr
             {
                 _channels[address] = channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024 });
             }
-            return new ShardsClient(channel.CreateCallInvoker());
+            return channel;
         }
     }
 }
