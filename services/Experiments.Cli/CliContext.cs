@@ -1,6 +1,8 @@
 using Experiments.Cli.Configuration;
 using Experiments.Clients;
+using Experiments.Contracts.V1;
 using Grpc.Core;
+using Grpc.Net.Client;
 using Google.Protobuf;
 using Spectre.Console;
 
@@ -12,8 +14,8 @@ internal sealed class CliContext : IDisposable
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
 
     private readonly List<GrpcChannel> _channels = [];
-    private ExperimentAdminClient? _admin;
-    private StatisticsClient? _statistics;
+    private ExperimentAdmin.ExperimentAdminClient? _admin;
+    private Statistics.StatisticsClient? _statistics;
 
     public CliContext(CliHost host, CliSettings settings, bool json, CancellationToken cancellationToken)
     {
@@ -37,21 +39,21 @@ internal sealed class CliContext : IDisposable
     /// <summary>The service of the most recent call, named in error messages.</summary>
     public (string Name, Uri Address)? LastTarget { get; private set; }
 
-    public ExperimentAdminClient Admin
+    public ExperimentAdmin.ExperimentAdminClient Admin
     {
         get
         {
             LastTarget = ("assignment", Settings.AssignmentUrl);
-            return _admin ??= new ExperimentAdminClient(Invoker(Settings.AssignmentUrl));
+            return _admin ??= new ExperimentAdmin.ExperimentAdminClient(Invoker(Settings.AssignmentUrl));
         }
     }
 
-    public StatisticsClient Statistics
+    public Statistics.StatisticsClient Statistics
     {
         get
         {
             LastTarget = ("statistics", Settings.StatisticsUrl);
-            return _statistics ??= new StatisticsClient(Invoker(Settings.StatisticsUrl));
+            return _statistics ??= new Statistics.StatisticsClient(Invoker(Settings.StatisticsUrl));
         }
     }
 
@@ -80,6 +82,6 @@ internal sealed class CliContext : IDisposable
     {
         var channel = Host.CreateChannel(address);
         _channels.Add(channel);
-        return AuthorizedCallInvoker.Wrap(channel.CreateCallInvoker(), Settings.ApiKeyFor(address));
+        return channel.WithApiKey(Settings.ApiKeyFor(address));
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections;
 using Grpc.Core;
+using Grpc.Net.Client;
 using Spectre.Console;
 
 namespace Experiments.Cli;

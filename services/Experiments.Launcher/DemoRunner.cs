@@ -5,6 +5,7 @@ using Experiments.Clients;
 using Experiments.Contracts.V1;
 using Experiments.Demo.Trading;
 using Grpc.Core;
+using Grpc.Net.Client;
 using Google.Protobuf.WellKnownTypes;
 
 namespace Experiments.Launcher;
@@ -22,8 +23,8 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
     {
         using var assignmentChannel = GrpcChannel.ForAddress(assignmentAddress);
         using var statisticsChannel = GrpcChannel.ForAddress(statisticsAddress);
-        var admin = new ExperimentAdminClient(AuthorizedCallInvoker.Wrap(assignmentChannel.CreateCallInvoker(), settings.ApiKey));
-        var statistics = new StatisticsClient(AuthorizedCallInvoker.Wrap(statisticsChannel.CreateCallInvoker(), settings.ApiKey));
+        var admin = new ExperimentAdmin.ExperimentAdminClient(assignmentChannel.WithApiKey(settings.ApiKey));
+        var statistics = new Contracts.V1.Statistics.StatisticsClient(statisticsChannel.WithApiKey(settings.ApiKey));
         var clock = Stopwatch.StartNew();
 
         Console.WriteLine();
@@ -173,7 +174,7 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
         return experiment;
     }
 
-    private static async Task<bool> WaitForServicesAsync(ExperimentAdminClient admin, StatisticsClient statistics, CancellationToken cancellationToken)
+    private static async Task<bool> WaitForServicesAsync(ExperimentAdmin.ExperimentAdminClient admin, Contracts.V1.Statistics.StatisticsClient statistics, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(60))
@@ -193,7 +194,7 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
     }
 
     /// <summary>An earlier demo run in the same data folder may still hold the flag: stop it, so this run owns it.</summary>
-    private static async Task StopPreviousRunsAsync(ExperimentAdminClient admin, CancellationToken cancellationToken)
+    private static async Task StopPreviousRunsAsync(ExperimentAdmin.ExperimentAdminClient admin, CancellationToken cancellationToken)
     {
         var request = new ListExperimentsRequest { PageSize = 1000 };
         request.Statuses.Add(ExperimentStatus.Running);
@@ -211,13 +212,13 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
         experiment.DefaultVariantKey.Length > 0 ? experiment.DefaultVariantKey : experiment.Variants.FirstOrDefault(v => v.IsControl)?.Key ?? "";
 
     /// <summary>The newest ramp in the experiment's audit trail (an automatic rollback records its reason there).</summary>
-    private static async Task<AuditEntry?> LatestRampAsync(ExperimentAdminClient admin, string id, CancellationToken cancellationToken)
+    private static async Task<AuditEntry?> LatestRampAsync(ExperimentAdmin.ExperimentAdminClient admin, string id, CancellationToken cancellationToken)
     {
         var page = await admin.ListAuditEntriesAsync(new ListAuditEntriesRequest { ExperimentId = id, PageSize = 50 }, Deadline(cancellationToken)).ResponseAsync.ConfigureAwait(false);
         return page.AuditEntries.FirstOrDefault(e => e.Action == AuditAction.Ramp);
     }
 
-    private static async Task<Verdict?> TryGetVerdictAsync(StatisticsClient statistics, string id, CancellationToken cancellationToken)
+    private static async Task<Verdict?> TryGetVerdictAsync(Contracts.V1.Statistics.StatisticsClient statistics, string id, CancellationToken cancellationToken)
     {
         try
         {

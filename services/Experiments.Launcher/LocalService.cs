@@ -9,6 +9,8 @@ internal sealed class LocalService(string name, string assembly, int port, IRead
 
     public string Name { get; } = name;
 
+    public int Port { get; } = port;
+
     public string Address { get; } = $"http://127.0.0.1:{port}";
 
     public Task Exited { get; private set; } = Task.CompletedTask;

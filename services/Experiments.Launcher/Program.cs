@@ -5,7 +5,8 @@ using Experiments.Launcher;
 // Usage: Experiments.Launcher [--data FOLDER] [--port FIRST_PORT] [--api-key KEY]
 //        Experiments.Launcher demo [--scenario p99-regression|improvement|aa|errors] [--duration 90s] [--users 2000]
 //                                  [--days 7] [--alpha 0.05] [--no-auto-rollback] [--exit] [--data FOLDER] [--port FIRST_PORT]
-// Ports: assignment FIRST_PORT, ingestion +1, statistics +2, demo backend +9, dashboard +79 (5101, 5102, 5103, 5110, 5180).
+// Ports: assignment FIRST_PORT, ingestion +1, statistics +2, demo backend +9, dashboard +79 (5101, 5102, 5103, 5110, 5180);
+// HTTP/1.1 for JSON and /metrics beside each service at +20 (5121, 5122, 5123).
 var demo = args.Length > 0 && string.Equals(args[0], "demo", StringComparison.OrdinalIgnoreCase);
 var dataFolder = Path.GetFullPath(Option("--data") ?? "data");
 var firstPort = int.Parse(Option("--port") ?? "5101", CultureInfo.InvariantCulture);
@@ -37,11 +38,11 @@ var dashboardAddress = Address(firstPort + 79);
 string[] quiet = demo ? ["Logging:LogLevel:Default=Warning", "Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning"] : [];
 // Declared in reverse so that they are disposed (killed) upstream first: assignment, ingestion, then statistics.
 using var statistics = new LocalService("statistics", "Experiments.Statistics", firstPort + 2,
-    [$"Statistics:AssignmentAddress={assignmentAddress}", $"Statistics:AssignmentApiKey={apiKey}", $"Dashboard:Urls={dashboardAddress}", .. quiet]);
+    [Rest(firstPort + 2), $"Statistics:AssignmentAddress={assignmentAddress}", $"Statistics:AssignmentApiKey={apiKey}", $"Dashboard:Urls={dashboardAddress}", .. quiet]);
 using var ingestion = new LocalService("ingestion", "Experiments.Ingestion", firstPort + 1,
-    [$"Ingestion:Forwarding:StatisticsAddress={statisticsAddress}", $"Ingestion:Forwarding:ApiKey={apiKey}", .. quiet]);
+    [Rest(firstPort + 1), $"Ingestion:Forwarding:StatisticsAddress={statisticsAddress}", $"Ingestion:Forwarding:ApiKey={apiKey}", .. quiet]);
 using var assignment = new LocalService("assignment", "Experiments.Assignment", firstPort,
-    [$"Exposures:IngestionAddress={ingestionAddress}", $"Exposures:ApiKey={apiKey}", .. quiet]);
+    [Rest(firstPort), $"Exposures:IngestionAddress={ingestionAddress}", $"Exposures:ApiKey={apiKey}", .. quiet]);
 LocalService[] services = [assignment, ingestion, statistics];
 
 using var stopping = new CancellationTokenSource();
@@ -59,7 +60,7 @@ foreach (var service in new[] { assignment, statistics, ingestion })
 Console.WriteLine($"Experiments is running in local mode (data in {dataFolder}):");
 foreach (var service in services)
 {
-    Console.WriteLine($"  {service.Name,-11} {service.Address}");
+    Console.WriteLine($"  {service.Name,-11} {service.Address} (gRPC)  {RestAddress(service.Port)} (JSON, /metrics)");
 }
 Console.WriteLine($"  {"dashboard",-11} {dashboardAddress}");
 
@@ -104,3 +105,7 @@ string? Option(string name)
 }
 
 static string Address(int port) => "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
+
+static string RestAddress(int port) => Address(port + 20);
+
+static string Rest(int port) => "Rest:Urls=" + RestAddress(port);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Experiments.Sdk;
 

@@ -1,5 +1,5 @@
 using Experiments.Assignment.Evaluation;
-using Grpc.Core.Interceptors;
+using Grpc.AspNetCore.Server;
 using Experiments.Sdk;
 using Experiments.Sdk.Definitions;
 using Experiments.Sdk.Evaluation;
@@ -72,11 +72,14 @@ public static class ExperimentsServiceCollectionExtensions
         return new ExperimentsBuilder(featureManagement);
     }
 
-    /// <summary>Adds the SDK's interceptor to the Experiments gRPC server: each call is recorded and serves its unit.</summary>
-    public static GrpcServerOptions AddExperimentsInterceptor(this GrpcServerOptions options)
+    /// <summary>
+    /// Adds the SDK's interceptor to a Grpc.AspNetCore server (<c>services.AddGrpc(o => o.AddExperimentsInterceptor())</c>):
+    /// each call is recorded and serves its unit.
+    /// </summary>
+    public static GrpcServiceOptions AddExperimentsInterceptor(this GrpcServiceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Interceptors.Add(typeof(ExperimentsInterceptor));
+        options.Interceptors.Add<ExperimentsInterceptor>();
         return options;
     }
 

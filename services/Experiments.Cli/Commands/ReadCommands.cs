@@ -1,3 +1,4 @@
+using Experiments.Clients;
 using System.CommandLine;
 using Experiments.Cli.Rendering;
 using Experiments.Contracts.V1;

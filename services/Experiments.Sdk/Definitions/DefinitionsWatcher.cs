@@ -28,7 +28,7 @@ internal sealed class DefinitionsWatcher(
             return;
         }
         var channel = channels.For(_options.AssignmentAddress);
-        var client = new AssignmentClient(channel.CreateCallInvoker());
+        var client = new Contracts.V1.Assignment.AssignmentClient(channel);
         var headers = ExperimentsChannels.Headers(_options.AssignmentKey);
         var delay = _options.ReconnectDelay;
         while (!stoppingToken.IsCancellationRequested)

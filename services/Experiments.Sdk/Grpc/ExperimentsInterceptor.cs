@@ -7,7 +7,7 @@ using Experiments.Sdk.Evaluation;
 namespace Experiments.Sdk.Grpc;
 
 /// <summary>
-/// The SDK for services on the Experiments gRPC layer: per call, serves the unit named by the request metadata on
+/// The SDK for Grpc.AspNetCore services: per call, serves the unit named by the request metadata on
 /// the call's flow and records the call — API name <c>package.Service/Method</c>, latency, gRPC status, error,
 /// client id. Errors are the statuses that mean the server failed the caller (UNKNOWN, DEADLINE_EXCEEDED,
 /// RESOURCE_EXHAUSTED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS). Exceptions are rethrown, never swallowed.
@@ -138,9 +138,10 @@ public sealed class ExperimentsInterceptor : Interceptor
 
     private Served Begin(ServerCallContext context)
     {
-        var value = _runtime.UnitFor(context.HttpContext);
+        var http = context.GetHttpContext();
+        var value = _runtime.UnitFor(http);
         // Served until the call ends: on the flow (which the caller puts back) or in the request's slot.
-        var slot = value is null ? null : ExperimentsContext.Serve(context.HttpContext, value);
+        var slot = value is null ? null : ExperimentsContext.Serve(http, value);
         return new Served(new ServedUnit(value), slot);
     }
 
@@ -150,7 +151,7 @@ public sealed class ExperimentsInterceptor : Interceptor
         {
             return;
         }
-        _runtime.RecordRequest(unit, ApiNameOf(context.Method), _runtime.ClientFor(context.HttpContext), start, (int)code, IsError(code));
+        _runtime.RecordRequest(unit, ApiNameOf(context.Method), _runtime.ClientFor(context.GetHttpContext()), start, (int)code, IsError(code));
     }
 
     /// <summary><c>package.Service/Method</c> for the path <c>/package.Service/Method</c>, built once per method.</summary>

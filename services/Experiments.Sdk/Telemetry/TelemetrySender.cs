@@ -31,7 +31,7 @@ internal sealed class TelemetrySender(
 
     private readonly ExperimentsOptions _options = options.Value;
     private readonly Metadata _headers = ExperimentsChannels.Headers(options.Value.IngestionKey);
-    private IngestionClient? _client;
+    private Contracts.V1.Ingestion.IngestionClient? _client;
     private AsyncDuplexStreamingCall<EventBatch, IngestResponse>? _call;
     private CancellationTokenSource? _callCancellation;
     private long _sequence;
@@ -51,7 +51,7 @@ internal sealed class TelemetrySender(
             SdkLog.NoIngestionAddress(logger);
             return;
         }
-        _client = new IngestionClient(channels.For(_options.IngestionAddress).CreateCallInvoker());
+        _client = new Contracts.V1.Ingestion.IngestionClient(channels.For(_options.IngestionAddress));
         try
         {
             while (!stoppingToken.IsCancellationRequested)
