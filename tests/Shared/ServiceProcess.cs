@@ -40,15 +40,39 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     /// <summary>host:port, as grpcio targets are written.</summary>
     public string Target => new Uri(Address).Authority;
 
-    public static async Task<ServiceProcess> StartAsync(string assemblyName, params string[] arguments)
+    public static Task<ServiceProcess> StartAsync(string assemblyName, params string[] arguments) =>
+        StartInAsync(AppContext.BaseDirectory, assemblyName, arguments);
+
+    /// <summary>
+    /// Starts a service from its own project's build output (services/NAME/bin/CONFIG/net10.0, CONFIG as this test's),
+    /// with its own appsettings.json: for tests that run several services, whose settings files would collide in one folder.
+    /// </summary>
+    public static Task<ServiceProcess> StartBuiltAsync(string assemblyName, params string[] arguments)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, assemblyName + ".dll");
+        var testFolder = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = testFolder.Name;
+        var configuration = testFolder.Parent!.Name;
+        var repository = testFolder;
+        while (repository is not null && !File.Exists(Path.Combine(repository.FullName, "Experiments.sln")))
+        {
+            repository = repository.Parent;
+        }
+        if (repository is null)
+        {
+            throw new InvalidOperationException("Cannot find the repository root (Experiments.sln) above " + AppContext.BaseDirectory);
+        }
+        return StartInAsync(Path.Combine(repository.FullName, "services", assemblyName, "bin", configuration, framework), assemblyName, arguments);
+    }
+
+    private static async Task<ServiceProcess> StartInAsync(string folder, string assemblyName, string[] arguments)
+    {
+        var dll = Path.Combine(folder, assemblyName + ".dll");
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = folder,
         };
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add("--urls");
@@ -96,6 +120,27 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         {
             _process.Kill();
             await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Asks the process to stop as an orchestrator does (SIGTERM) and returns at once.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill?.WaitForExit();
+    }
+
+    /// <summary>Waits for the process to exit; false when it is still running after <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
         }
     }
 

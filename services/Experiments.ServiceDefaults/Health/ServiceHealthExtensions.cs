@@ -13,7 +13,14 @@ public static class ServiceHealthExtensions
     /// </summary>
     internal static IServiceCollection AddServiceHealth(this IServiceCollection services)
     {
-        services.AddGrpcHealthChecks(options => options.Services.Map("", _ => true))
+        services.AddGrpcHealthChecks(options =>
+            {
+                // Every service the server lists by reflection is also known to health.
+                foreach (var name in new[] { "", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection" })
+                {
+                    options.Services.Map(name, _ => true);
+                }
+            })
             .AddCheck<DrainingHealthCheck>("draining");
         return services;
     }

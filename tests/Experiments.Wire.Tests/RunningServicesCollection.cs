@@ -1,0 +1,4 @@
+namespace Experiments.Wire.Tests;
+
+[CollectionDefinition(nameof(RunningServices))]
+public sealed class RunningServicesCollection : ICollectionFixture<RunningServices>;
