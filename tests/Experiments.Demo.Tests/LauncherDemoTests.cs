@@ -6,7 +6,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Experiments.Clients;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Net.Client;
 
 namespace Experiments.Demo.Tests;
 
@@ -33,14 +33,14 @@ public sealed partial class LauncherDemoTests
         {
             // Ask the real assignment service the demo ran against, while it still serves.
             using var channel = GrpcChannel.ForAddress("http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
-            var invoker = AuthorizedCallInvoker.Wrap(channel.CreateCallInvoker(), ApiKey);
-            var admin = new ExperimentAdminClient(invoker);
+            var invoker = channel.WithApiKey(ApiKey);
+            var admin = new ExperimentAdmin.ExperimentAdminClient(invoker);
             experiment = await admin.GetExperimentAsync(new GetExperimentRequest { Id = line.Id });
             var audit = await admin.ListAuditEntriesAsync(new ListAuditEntriesRequest { ExperimentId = line.Id });
             ramp = audit.AuditEntries.FirstOrDefault(); // newest first
             var units = new AssignBatchRequest { FlagKeys = { experiment.FlagKey } };
             units.Contexts.AddRange(Enumerable.Range(0, 400).Select(i => new EvaluationContext { UserId = "check-user-" + i.ToString(CultureInfo.InvariantCulture) }));
-            served = [.. (await new AssignmentClient(invoker).AssignBatchAsync(units)).Results.Select(r => r.Assignments.Single())];
+            served = [.. (await new Contracts.V1.Assignment.AssignmentClient(invoker).AssignBatchAsync(units)).Results.Select(r => r.Assignments.Single())];
         });
 
         Assert.Equal("ROLL_BACK", final.Decision);
@@ -182,13 +182,16 @@ public sealed partial class LauncherDemoTests
         }
     }
 
-    /// <summary>A first port such that the launcher's ports (+0, +1, +2, +9, +79) are all free now.</summary>
+    /// <summary>
+    /// A first port such that the launcher's ports are all free now: gRPC +0, +1, +2, their JSON/metrics listeners +20,
+    /// +21, +22, the demo backend +9 and the dashboard +79.
+    /// </summary>
     private static int FreePortBlock()
     {
         for (var attempt = 0; attempt < 100; attempt++)
         {
             var first = Random.Shared.Next(20_000, 40_000);
-            if (new[] { 0, 1, 2, 9, 79 }.All(offset => IsFree(first + offset)))
+            if (new[] { 0, 1, 2, 9, 20, 21, 22, 79 }.All(offset => IsFree(first + offset)))
             {
                 return first;
             }

@@ -2,7 +2,7 @@ using Experiments.Assignment.Evaluation;
 using Experiments.Assignment.Rpc;
 using Experiments.Assignment.Tests.Support;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Core;
 
 namespace Experiments.Assignment.Tests.Integration;
 
@@ -17,7 +17,7 @@ public sealed class AssignmentTests : IAsyncLifetime
     [Fact]
     public async Task Assign_explains_why_a_unit_gets_its_variant()
     {
-        var draft = await _host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("reasons", rollout: 100) });
+        var draft = await _host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("reasons", rollout: 100) });
         var context = new EvaluationContext { UserId = "user-42" };
 
         var whileDraft = await _host.Assignment.AssignAsync(new AssignRequest { Context = context, FlagKeys = { "reasons", "no-such-flag" } });
@@ -27,7 +27,7 @@ public sealed class AssignmentTests : IAsyncLifetime
         Assert.Equal(AssignmentReason.UnknownFlag, whileDraft.Assignments[1].Reason);
         Assert.Equal("", whileDraft.Assignments[1].VariantKey);
 
-        var running = await _host.Admin.StartAsync(new StartExperimentRequest { Id = draft.Id, ExpectedRevision = 1 });
+        var running = await _host.Admin.StartExperimentAsync(new StartExperimentRequest { Id = draft.Id, ExpectedRevision = 1 });
         var assigned = await _host.Assignment.AssignAsync(new AssignRequest { Context = context });
         var assignment = assigned.Assignments.Single(a => a.FlagKey == "reasons");
         Assert.Equal(AssignmentReason.Assigned, assignment.Reason);
@@ -38,7 +38,7 @@ public sealed class AssignmentTests : IAsyncLifetime
         var noUser = await _host.Assignment.AssignAsync(new AssignRequest { Context = new EvaluationContext { SessionId = "s-1" }, FlagKeys = { "reasons" } });
         Assert.Equal(AssignmentReason.MissingUnitId, noUser.Assignments[0].Reason);
 
-        var stopped = await _host.Admin.StopAsync(new StopExperimentRequest { Id = draft.Id, ExpectedRevision = running.Revision, FinalVariantKey = "fast-engine" });
+        var stopped = await _host.Admin.StopExperimentAsync(new StopExperimentRequest { Id = draft.Id, ExpectedRevision = running.Revision, FinalVariantKey = "fast-engine" });
         var afterStop = await _host.Assignment.AssignAsync(new AssignRequest { Context = context, FlagKeys = { "reasons" } });
         Assert.Equal(AssignmentReason.ExperimentNotRunning, afterStop.Assignments[0].Reason);
         Assert.Equal("fast-engine", afterStop.Assignments[0].VariantKey);
@@ -54,8 +54,8 @@ public sealed class AssignmentTests : IAsyncLifetime
             Groups = { "beta" },
             AttributeRules = { new AttributeRule { Attribute = "region", Operator = AttributeOperator.In, Values = { "eu-west" } } },
         };
-        var created = await _host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = experiment });
-        await _host.Admin.StartAsync(new StartExperimentRequest { Id = created.Id, ExpectedRevision = 1 });
+        var created = await _host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = experiment });
+        await _host.Admin.StartExperimentAsync(new StartExperimentRequest { Id = created.Id, ExpectedRevision = 1 });
         var outsider = await _host.Assignment.AssignAsync(new AssignRequest { Context = new EvaluationContext { UserId = "u" }, FlagKeys = { "targeted" } });
         Assert.Equal(AssignmentReason.NotTargeted, outsider.Assignments[0].Reason);
         var insider = await _host.Assignment.AssignAsync(new AssignRequest
@@ -69,8 +69,8 @@ public sealed class AssignmentTests : IAsyncLifetime
     [Fact]
     public async Task AssignBatch_answers_in_request_order_and_never_fails_for_one_bad_context()
     {
-        var created = await _host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("batch") });
-        await _host.Admin.StartAsync(new StartExperimentRequest { Id = created.Id, ExpectedRevision = 1 });
+        var created = await _host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("batch") });
+        await _host.Admin.StartExperimentAsync(new StartExperimentRequest { Id = created.Id, ExpectedRevision = 1 });
         var request = new AssignBatchRequest { FlagKeys = { "batch" } };
         for (var i = 0; i < 100; i++)
         {
@@ -86,7 +86,7 @@ public sealed class AssignmentTests : IAsyncLifetime
         }
         Assert.Equal(AssignmentReason.MissingUnitId, response.Results[100].Assignments[0].Reason);
 
-        var tooLong = await Assert.ThrowsAsync<RpcException>(() => _host.Assignment.AssignAsync(new AssignRequest { Context = request.Contexts[100] }));
+        var tooLong = await Assert.ThrowsAsync<RpcException>(() => _host.Assignment.AssignAsync(new AssignRequest { Context = request.Contexts[100] }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, tooLong.StatusCode);
         Assert.StartsWith("context.user_id:", tooLong.Status.Detail, StringComparison.Ordinal);
     }
@@ -94,9 +94,9 @@ public sealed class AssignmentTests : IAsyncLifetime
     [Fact]
     public async Task WatchDefinitions_sends_a_snapshot_then_every_change_in_version_order()
     {
-        var before = await _host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("watched-1") });
+        var before = await _host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("watched-1") });
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        using var call = _host.Assignment.Watch(new WatchDefinitionsRequest(), cancel.Token);
+        using var call = _host.Assignment.WatchDefinitions(new WatchDefinitionsRequest(), cancellationToken: cancel.Token);
         var stream = call.ResponseStream;
 
         Assert.True(await stream.MoveNext(cancel.Token));
@@ -104,9 +104,9 @@ public sealed class AssignmentTests : IAsyncLifetime
         Assert.Equal(WatchDefinitionsResponse.ChangeOneofCase.Snapshot, snapshot.ChangeCase);
         Assert.Contains(snapshot.Snapshot.Experiments, e => e.Id == before.Id);
 
-        var started = await _host.Admin.StartAsync(new StartExperimentRequest { Id = before.Id, ExpectedRevision = 1 });
-        var second = await _host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("watched-2") });
-        await _host.Admin.ArchiveAsync(new ArchiveExperimentRequest { Id = second.Id, ExpectedRevision = 1 });
+        var started = await _host.Admin.StartExperimentAsync(new StartExperimentRequest { Id = before.Id, ExpectedRevision = 1 });
+        var second = await _host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("watched-2") });
+        await _host.Admin.ArchiveExperimentAsync(new ArchiveExperimentRequest { Id = second.Id, ExpectedRevision = 1 });
 
         var versions = new List<long> { snapshot.Version };
         Assert.True(await stream.MoveNext(cancel.Token));
@@ -124,8 +124,8 @@ public sealed class AssignmentTests : IAsyncLifetime
         Assert.Equal(versions.Count, versions.Distinct().Count());
 
         // A reconnect that passes the last version gets only what it missed, without a snapshot.
-        var third = await _host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("watched-3") });
-        using var resumed = _host.Assignment.Watch(new WatchDefinitionsRequest { ResumeAfterVersion = versions[^1] }, cancel.Token);
+        var third = await _host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("watched-3") });
+        using var resumed = _host.Assignment.WatchDefinitions(new WatchDefinitionsRequest { ResumeAfterVersion = versions[^1] }, cancellationToken: cancel.Token);
         Assert.True(await resumed.ResponseStream.MoveNext(cancel.Token));
         Assert.Equal(WatchDefinitionsResponse.ChangeOneofCase.Upsert, resumed.ResponseStream.Current.ChangeCase);
         Assert.Equal(third.Id, resumed.ResponseStream.Current.Upsert.Id);
@@ -141,12 +141,12 @@ public sealed class AssignmentTests : IAsyncLifetime
         targeted.Targeting = new Targeting { AttributeRules = { new AttributeRule { Attribute = "tier", Operator = AttributeOperator.NotIn, Values = { "free" } } } };
         foreach (var experiment in new[] { layered, targeted, SampleExperiments.Valid("agree-plain", rollout: 35) })
         {
-            var created = await _host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = experiment });
-            await _host.Admin.StartAsync(new StartExperimentRequest { Id = created.Id, ExpectedRevision = 1 });
+            var created = await _host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = experiment });
+            await _host.Admin.StartExperimentAsync(new StartExperimentRequest { Id = created.Id, ExpectedRevision = 1 });
         }
 
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        using var call = _host.Assignment.Watch(new WatchDefinitionsRequest(), cancel.Token);
+        using var call = _host.Assignment.WatchDefinitions(new WatchDefinitionsRequest(), cancellationToken: cancel.Token);
         Assert.True(await call.ResponseStream.MoveNext(cancel.Token));
         var snapshot = call.ResponseStream.Current;
         // The SDK's view: definitions rebuilt from the protos alone.

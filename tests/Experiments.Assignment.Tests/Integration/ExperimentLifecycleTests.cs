@@ -1,7 +1,7 @@
 using Experiments.Assignment.Tests.Support;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 
 namespace Experiments.Assignment.Tests.Integration;
 
@@ -18,29 +18,29 @@ public sealed class ExperimentLifecycleTests : IAsyncLifetime
     public async Task An_experiment_is_defined_started_ramped_stopped_and_archived_with_an_audit_trail()
     {
         var admin = _host.Admin;
-        var created = await admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("place-order-engine", rollout: 10), ExperimentId = "engine-v2" });
+        var created = await admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("place-order-engine", rollout: 10), ExperimentId = "engine-v2" });
         Assert.Equal("engine-v2", created.Id);
         Assert.Equal(ExperimentStatus.Draft, created.Status);
         Assert.Equal(1, created.Revision);
         Assert.NotEmpty(created.Seed);
         Assert.Equal(0.05, created.Alpha);
 
-        var started = await admin.StartAsync(new StartExperimentRequest { Id = created.Id, ExpectedRevision = 1 });
+        var started = await admin.StartExperimentAsync(new StartExperimentRequest { Id = created.Id, ExpectedRevision = 1 });
         Assert.Equal(ExperimentStatus.Running, started.Status);
         Assert.NotNull(started.StartTime);
 
-        var ramped = await admin.RampAsync(new RampExperimentRequest { Id = created.Id, ExpectedRevision = 2, RolloutPercent = 50, Reason = "no guardrail breach after 24h" });
+        var ramped = await admin.RampExperimentAsync(new RampExperimentRequest { Id = created.Id, ExpectedRevision = 2, RolloutPercent = 50, Reason = "no guardrail breach after 24h" });
         Assert.Equal(50, ramped.RolloutPercent);
         Assert.Equal(3, ramped.Revision);
 
-        var stopped = await admin.StopAsync(new StopExperimentRequest { Id = created.Id, ExpectedRevision = 3, Reason = "shipping: p99 -12%", FinalVariantKey = "fast-engine" });
+        var stopped = await admin.StopExperimentAsync(new StopExperimentRequest { Id = created.Id, ExpectedRevision = 3, Reason = "shipping: p99 -12%", FinalVariantKey = "fast-engine" });
         Assert.Equal(ExperimentStatus.Stopped, stopped.Status);
         Assert.Equal("fast-engine", stopped.FinalVariantKey);
 
-        var archived = await admin.ArchiveAsync(new ArchiveExperimentRequest { Id = created.Id, ExpectedRevision = 4 });
+        var archived = await admin.ArchiveExperimentAsync(new ArchiveExperimentRequest { Id = created.Id, ExpectedRevision = 4 });
         Assert.Equal(ExperimentStatus.Archived, archived.Status);
 
-        var audit = await admin.ListAuditAsync(new ListAuditEntriesRequest { ExperimentId = created.Id });
+        var audit = await admin.ListAuditEntriesAsync(new ListAuditEntriesRequest { ExperimentId = created.Id });
         Assert.Equal(
             [AuditAction.Archive, AuditAction.Stop, AuditAction.Ramp, AuditAction.Start, AuditAction.Create],
             audit.AuditEntries.Select(e => e.Action).ToArray());
@@ -51,7 +51,7 @@ public sealed class ExperimentLifecycleTests : IAsyncLifetime
         Assert.Equal("rollout 10% → 50%", ramp.Summary);
         Assert.Contains(ramp.Changes, c => c.FieldPath == "rollout_percent" && c.Before == "10%" && c.After == "50%");
 
-        var first = await admin.GetAsync(new GetExperimentRequest { Id = created.Id, Revision = 1 });
+        var first = await admin.GetExperimentAsync(new GetExperimentRequest { Id = created.Id, Revision = 1 });
         Assert.Equal(10, first.RolloutPercent);
         Assert.Equal(ExperimentStatus.Draft, first.Status);
     }
@@ -91,98 +91,98 @@ public sealed class ExperimentLifecycleTests : IAsyncLifetime
                 break;
             case "custom-metric": experiment.Kpis[0].Kind = KpiKind.CustomMetric; experiment.Kpis[0].Direction = DesiredDirection.Increase; break;
         }
-        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = experiment }));
+        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = experiment }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains(field + ": " + message, error.Status.Detail, StringComparison.Ordinal);
-        var listed = await _host.Admin.ListAsync(new ListExperimentsRequest { FlagKey = experiment.FlagKey });
+        var listed = await _host.Admin.ListExperimentsAsync(new ListExperimentsRequest { FlagKey = experiment.FlagKey });
         Assert.Empty(listed.Experiments);
     }
 
     [Fact]
     public async Task An_update_based_on_a_stale_revision_is_aborted_and_changes_nothing()
     {
-        var created = await _host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("stale") });
+        var created = await _host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("stale") });
         var first = created.Clone();
         first.Description = "first writer";
-        await _host.Admin.UpdateAsync(new UpdateExperimentRequest { Experiment = first, ExpectedRevision = 1, UpdateMask = new FieldMask { Paths = { "description" } } });
+        await _host.Admin.UpdateExperimentAsync(new UpdateExperimentRequest { Experiment = first, ExpectedRevision = 1, UpdateMask = new FieldMask { Paths = { "description" } } });
 
         var second = created.Clone();
         second.Description = "second writer, based on revision 1";
-        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.UpdateAsync(
-            new UpdateExperimentRequest { Experiment = second, ExpectedRevision = 1, UpdateMask = new FieldMask { Paths = { "description" } } }));
+        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.UpdateExperimentAsync(
+            new UpdateExperimentRequest { Experiment = second, ExpectedRevision = 1, UpdateMask = new FieldMask { Paths = { "description" } } }).ResponseAsync);
         Assert.Equal(StatusCode.Aborted, error.StatusCode);
         Assert.Contains("revision 2", error.Status.Detail, StringComparison.Ordinal);
 
-        var stored = await _host.Admin.GetAsync(new GetExperimentRequest { Id = created.Id });
+        var stored = await _host.Admin.GetExperimentAsync(new GetExperimentRequest { Id = created.Id });
         Assert.Equal("first writer", stored.Description);
         Assert.Equal(2, stored.Revision);
-        var ramp = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.RampAsync(new RampExperimentRequest { Id = created.Id, ExpectedRevision = 1, RolloutPercent = 50 }));
+        var ramp = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.RampExperimentAsync(new RampExperimentRequest { Id = created.Id, ExpectedRevision = 1, RolloutPercent = 50 }).ResponseAsync);
         Assert.Equal(StatusCode.Aborted, ramp.StatusCode);
     }
 
     [Fact]
     public async Task Changing_variants_or_unit_of_a_running_experiment_fails_the_precondition()
     {
-        var created = await _host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("running-variants") });
-        var running = await _host.Admin.StartAsync(new StartExperimentRequest { Id = created.Id, ExpectedRevision = 1 });
+        var created = await _host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("running-variants") });
+        var running = await _host.Admin.StartExperimentAsync(new StartExperimentRequest { Id = created.Id, ExpectedRevision = 1 });
 
         var newVariant = running.Clone();
         newVariant.Variants[1].Key = "faster-engine";
-        var variants = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.UpdateAsync(
-            new UpdateExperimentRequest { Experiment = newVariant, ExpectedRevision = running.Revision, UpdateMask = new FieldMask { Paths = { "variants" } } }));
+        var variants = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.UpdateExperimentAsync(
+            new UpdateExperimentRequest { Experiment = newVariant, ExpectedRevision = running.Revision, UpdateMask = new FieldMask { Paths = { "variants" } } }).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, variants.StatusCode);
         Assert.Contains("experiment.variants: variants of a running experiment cannot change", variants.Status.Detail, StringComparison.Ordinal);
 
         var newUnit = running.Clone();
         newUnit.RandomizationUnit = RandomizationUnit.Session;
-        var unit = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.UpdateAsync(
-            new UpdateExperimentRequest { Experiment = newUnit, ExpectedRevision = running.Revision }));
+        var unit = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.UpdateExperimentAsync(
+            new UpdateExperimentRequest { Experiment = newUnit, ExpectedRevision = running.Revision }).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, unit.StatusCode);
         Assert.Contains("experiment.randomization_unit", unit.Status.Detail, StringComparison.Ordinal);
 
         // Descriptive fields stay editable, and a full update that leaves frozen fields alone is accepted.
         var described = running.Clone();
         described.Description = "now with a longer hypothesis";
-        var updated = await _host.Admin.UpdateAsync(new UpdateExperimentRequest { Experiment = described, ExpectedRevision = running.Revision });
+        var updated = await _host.Admin.UpdateExperimentAsync(new UpdateExperimentRequest { Experiment = described, ExpectedRevision = running.Revision });
         Assert.Equal("now with a longer hypothesis", updated.Description);
         Assert.Equal(ExperimentStatus.Running, updated.Status);
 
-        var start = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.StartAsync(new StartExperimentRequest { Id = created.Id, ExpectedRevision = updated.Revision }));
+        var start = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.StartExperimentAsync(new StartExperimentRequest { Id = created.Id, ExpectedRevision = updated.Revision }).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, start.StatusCode);
-        var archive = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.ArchiveAsync(new ArchiveExperimentRequest { Id = created.Id, ExpectedRevision = updated.Revision }));
+        var archive = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.ArchiveExperimentAsync(new ArchiveExperimentRequest { Id = created.Id, ExpectedRevision = updated.Revision }).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, archive.StatusCode);
     }
 
     [Fact]
     public async Task A_layer_cannot_be_claimed_beyond_100_percent_and_segments_do_not_overlap()
     {
-        var first = await _host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.InLayer("layer-a", "checkout", 60) });
-        var second = await _host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.InLayer("layer-b", "checkout", 30) });
+        var first = await _host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.InLayer("layer-a", "checkout", 60) });
+        var second = await _host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.InLayer("layer-b", "checkout", 30) });
         Assert.Equal(0, first.Layer.SegmentStartPercent);
         Assert.Equal(60, second.Layer.SegmentStartPercent);
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.InLayer("layer-c", "checkout", 20) }));
+        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.InLayer("layer-c", "checkout", 20) }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("experiment.layer.traffic_percent: layer 'checkout' would overflow: 20% requested, 10% free", error.Status.Detail, StringComparison.Ordinal);
 
         // Archiving frees the segment.
-        await _host.Admin.ArchiveAsync(new ArchiveExperimentRequest { Id = first.Id, ExpectedRevision = 1 });
-        var third = await _host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.InLayer("layer-c", "checkout", 20) });
+        await _host.Admin.ArchiveExperimentAsync(new ArchiveExperimentRequest { Id = first.Id, ExpectedRevision = 1 });
+        var third = await _host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.InLayer("layer-c", "checkout", 20) });
         Assert.Equal(0, third.Layer.SegmentStartPercent);
     }
 
     [Fact]
     public async Task Ids_and_live_flag_keys_are_unique()
     {
-        await _host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("unique-flag"), ExperimentId = "unique" });
-        var sameId = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("other-flag"), ExperimentId = "unique" }));
+        await _host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("unique-flag"), ExperimentId = "unique" });
+        var sameId = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("other-flag"), ExperimentId = "unique" }).ResponseAsync);
         Assert.Equal(StatusCode.AlreadyExists, sameId.StatusCode);
-        var sameFlag = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("unique-flag") }));
+        var sameFlag = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("unique-flag") }).ResponseAsync);
         Assert.Equal(StatusCode.AlreadyExists, sameFlag.StatusCode);
-        var badId = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("x"), ExperimentId = "Bad_Id" }));
+        var badId = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("x"), ExperimentId = "Bad_Id" }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, badId.StatusCode);
         Assert.StartsWith("experiment_id:", badId.Status.Detail, StringComparison.Ordinal);
-        var missing = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.GetAsync(new GetExperimentRequest { Id = "nope" }));
+        var missing = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.GetExperimentAsync(new GetExperimentRequest { Id = "nope" }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
     }
 
@@ -191,14 +191,14 @@ public sealed class ExperimentLifecycleTests : IAsyncLifetime
     {
         for (var i = 0; i < 5; i++)
         {
-            await _host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("paged-" + i), ExperimentId = "paged-" + i });
+            await _host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("paged-" + i), ExperimentId = "paged-" + i });
         }
-        await _host.Admin.StartAsync(new StartExperimentRequest { Id = "paged-2", ExpectedRevision = 1 });
+        await _host.Admin.StartExperimentAsync(new StartExperimentRequest { Id = "paged-2", ExpectedRevision = 1 });
         var seen = new List<string>();
         var token = "";
         do
         {
-            var page = await _host.Admin.ListAsync(new ListExperimentsRequest { PageSize = 2, PageToken = token });
+            var page = await _host.Admin.ListExperimentsAsync(new ListExperimentsRequest { PageSize = 2, PageToken = token });
             Assert.True(page.Experiments.Count <= 2);
             seen.AddRange(page.Experiments.Select(e => e.Id));
             token = page.NextPageToken;
@@ -206,11 +206,11 @@ public sealed class ExperimentLifecycleTests : IAsyncLifetime
         while (token.Length > 0);
         Assert.Equal(["paged-4", "paged-3", "paged-2", "paged-1", "paged-0"], seen.Where(id => id.StartsWith("paged-", StringComparison.Ordinal)));
 
-        var running = await _host.Admin.ListAsync(new ListExperimentsRequest { Statuses = { ExperimentStatus.Running } });
+        var running = await _host.Admin.ListExperimentsAsync(new ListExperimentsRequest { Statuses = { ExperimentStatus.Running } });
         Assert.Equal(["paged-2"], running.Experiments.Select(e => e.Id));
 
-        var first = await _host.Admin.ListAsync(new ListExperimentsRequest { PageSize = 1 });
-        var changed = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.ListAsync(new ListExperimentsRequest { PageSize = 1, PageToken = first.NextPageToken, FlagKey = "paged-1" }));
+        var first = await _host.Admin.ListExperimentsAsync(new ListExperimentsRequest { PageSize = 1 });
+        var changed = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.ListExperimentsAsync(new ListExperimentsRequest { PageSize = 1, PageToken = first.NextPageToken, FlagKey = "paged-1" }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, changed.StatusCode);
         Assert.StartsWith("page_token:", changed.Status.Detail, StringComparison.Ordinal);
     }

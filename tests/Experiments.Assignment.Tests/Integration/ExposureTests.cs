@@ -18,8 +18,8 @@ public sealed class ExposureTests
             ["Exposures:ApiKey"] = AssignmentHost.IngestKey,
             ["Exposures:FlushInterval"] = "00:00:00.100",
         });
-        var created = await host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("exposed", rollout: 50) });
-        var running = await host.Admin.StartAsync(new StartExperimentRequest { Id = created.Id, ExpectedRevision = 1 });
+        var created = await host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("exposed", rollout: 50) });
+        var running = await host.Admin.StartExperimentAsync(new StartExperimentRequest { Id = created.Id, ExpectedRevision = 1 });
         var request = new AssignBatchRequest { FlagKeys = { "exposed" } };
         for (var i = 0; i < 400; i++)
         {
@@ -59,7 +59,6 @@ public sealed class ExposureTests
         {
             ["Exposures:IngestionAddress"] = "http://127.0.0.1:9",
             ["Exposures:BufferCapacity"] = "5",
-            ["Exposures:MaxAttempts"] = "1",
         });
         // Other tests' hosts publish the same meter name: listen to this host's meter only.
         var meterFactory = host.Services.GetRequiredService<IMeterFactory>();
@@ -74,8 +73,8 @@ public sealed class ExposureTests
         };
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref droppedByMetric, value));
         listener.Start();
-        var created = await host.Admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("dropped") });
-        await host.Admin.StartAsync(new StartExperimentRequest { Id = created.Id, ExpectedRevision = 1 });
+        var created = await host.Admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("dropped") });
+        await host.Admin.StartExperimentAsync(new StartExperimentRequest { Id = created.Id, ExpectedRevision = 1 });
         var request = new AssignBatchRequest { FlagKeys = { "dropped" } };
         for (var i = 0; i < 200; i++)
         {

@@ -1,8 +1,10 @@
 using System.Security.Claims;
 using System.Text;
 using Experiments.Assignment.Tests.Support;
+using Experiments.Clients;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -38,8 +40,8 @@ public sealed class JwtAuthTests : IAsyncLifetime
     public async Task A_token_with_the_admin_scope_defines_experiments_and_is_named_in_the_audit_trail()
     {
         var admin = Admin(Token("alice@example.com", "admin read"));
-        var created = await admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("jwt-flag") });
-        var audit = await admin.ListAuditAsync(new ListAuditEntriesRequest { ExperimentId = created.Id });
+        var created = await admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("jwt-flag") });
+        var audit = await admin.ListAuditEntriesAsync(new ListAuditEntriesRequest { ExperimentId = created.Id });
         Assert.Equal("alice@example.com", audit.AuditEntries.Single().Actor);
     }
 
@@ -47,9 +49,9 @@ public sealed class JwtAuthTests : IAsyncLifetime
     public async Task A_token_with_only_the_read_scope_is_denied_admin_RPCs_but_may_assign()
     {
         var token = Token("bob", "read");
-        var error = await Assert.ThrowsAsync<RpcException>(() => Admin(token).CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("jwt-read") }));
+        var error = await Assert.ThrowsAsync<RpcException>(() => Admin(token).CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("jwt-read") }).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
-        var assignment = new AssignmentClient(_channel.CreateCallInvoker(), AssignmentHost.Bearer(token));
+        var assignment = new Contracts.V1.Assignment.AssignmentClient(_channel.WithApiKey(token));
         Assert.NotNull(await assignment.AssignAsync(new AssignRequest { Context = new EvaluationContext { UserId = "u" } }));
     }
 
@@ -65,17 +67,17 @@ public sealed class JwtAuthTests : IAsyncLifetime
             "wrong-key" => Token("carol", "admin", key: "another-signing-key-of-at-least-32-bytes"),
             _ => Token("carol", "admin", audience: "someone-else"),
         };
-        var error = await Assert.ThrowsAsync<RpcException>(() => Admin(token).CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("jwt-" + defect) }));
+        var error = await Assert.ThrowsAsync<RpcException>(() => Admin(token).CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid("jwt-" + defect) }).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
     }
 
     [Fact]
     public async Task API_keys_keep_working_beside_JWTs()
     {
-        Assert.NotNull(await _host.Admin.ListAsync(new ListExperimentsRequest()));
+        Assert.NotNull(await _host.Admin.ListExperimentsAsync(new ListExperimentsRequest()));
     }
 
-    private ExperimentAdminClient Admin(string token) => new(_channel.CreateCallInvoker(), AssignmentHost.Bearer(token));
+    private ExperimentAdmin.ExperimentAdminClient Admin(string token) => new(_channel.WithApiKey(token));
 
     private static string Token(string subject, string scope, DateTime? expires = null, string key = SigningKey, string audience = Audience)
     {

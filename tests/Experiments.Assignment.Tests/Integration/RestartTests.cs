@@ -1,7 +1,9 @@
 using Experiments.Assignment.Tests.Support;
+using Experiments.Clients;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
 using Experiments.Tests.Shared;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Experiments.Assignment.Tests.Integration;
 
@@ -33,9 +35,9 @@ public sealed class RestartTests : IDisposable
         await using var second = await AssignmentHost.StartAsync(folder);
         var after = await second.Assignment.AssignBatchAsync(Batch("sticky"));
         AssertSameAssignments(before, after);
-        var reloaded = await second.Admin.GetAsync(new GetExperimentRequest { Id = running.Id });
+        var reloaded = await second.Admin.GetExperimentAsync(new GetExperimentRequest { Id = running.Id });
         Assert.Equal(running, reloaded);
-        var audit = await second.Admin.ListAuditAsync(new ListAuditEntriesRequest { ExperimentId = running.Id });
+        var audit = await second.Admin.ListAuditEntriesAsync(new ListAuditEntriesRequest { ExperimentId = running.Id });
         Assert.Equal(2, audit.AuditEntries.Count);
     }
 
@@ -51,13 +53,13 @@ public sealed class RestartTests : IDisposable
         {
             using var channel = GrpcChannel.ForAddress(first.Address);
             // The development key from appsettings.json, as documented in the README.
-            var key = AssignmentHost.Bearer("dev-local-key");
-            await DefineAndStartAsync(new ExperimentAdminClient(channel.CreateCallInvoker(), key), "sticky-process");
-            before = await new AssignmentClient(channel.CreateCallInvoker(), key).AssignBatchAsync(Batch("sticky-process"));
+            const string key = "dev-local-key";
+            await DefineAndStartAsync(new ExperimentAdmin.ExperimentAdminClient(channel.WithApiKey(key)), "sticky-process");
+            before = await new Contracts.V1.Assignment.AssignmentClient(channel.WithApiKey(key)).AssignBatchAsync(Batch("sticky-process"));
         }
         await using var second = await ServiceProcess.StartAsync("Experiments.Assignment", dataArgument, noExposures);
         using var secondChannel = GrpcChannel.ForAddress(second.Address);
-        var after = await new AssignmentClient(secondChannel.CreateCallInvoker(), AssignmentHost.Bearer("dev-local-key")).AssignBatchAsync(Batch("sticky-process"));
+        var after = await new Contracts.V1.Assignment.AssignmentClient(secondChannel.WithApiKey("dev-local-key")).AssignBatchAsync(Batch("sticky-process"));
         AssertSameAssignments(before, after);
     }
 
@@ -71,7 +73,7 @@ public sealed class RestartTests : IDisposable
         {
             var running = await DefineAndStartAsync(first.Admin, "dapr-sticky");
             before = await first.Assignment.AssignBatchAsync(Batch("dapr-sticky"));
-            var stale = await Assert.ThrowsAsync<RpcException>(() => first.Admin.StartAsync(new StartExperimentRequest { Id = running.Id, ExpectedRevision = 1 }));
+            var stale = await Assert.ThrowsAsync<RpcException>(() => first.Admin.StartExperimentAsync(new StartExperimentRequest { Id = running.Id, ExpectedRevision = 1 }).ResponseAsync);
             Assert.Equal(StatusCode.Aborted, stale.StatusCode);
         }
         Assert.True(sidecar.Writes >= 4, $"only {sidecar.Writes} writes reached the sidecar");
@@ -79,10 +81,10 @@ public sealed class RestartTests : IDisposable
         AssertSameAssignments(before, await second.Assignment.AssignBatchAsync(Batch("dapr-sticky")));
     }
 
-    private static async Task<Experiment> DefineAndStartAsync(ExperimentAdminClient admin, string flag)
+    private static async Task<Experiment> DefineAndStartAsync(ExperimentAdmin.ExperimentAdminClient admin, string flag)
     {
-        var created = await admin.CreateAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid(flag, rollout: 40) });
-        return await admin.StartAsync(new StartExperimentRequest { Id = created.Id, ExpectedRevision = created.Revision });
+        var created = await admin.CreateExperimentAsync(new CreateExperimentRequest { Experiment = SampleExperiments.Valid(flag, rollout: 40) });
+        return await admin.StartExperimentAsync(new StartExperimentRequest { Id = created.Id, ExpectedRevision = created.Revision });
     }
 
     private static AssignBatchRequest Batch(string flag)

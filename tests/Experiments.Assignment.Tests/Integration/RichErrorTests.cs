@@ -1,9 +1,8 @@
 using System.Text.Json;
-using Experiments.Assignment.Rpc;
 using Experiments.Assignment.Tests.Support;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
 using Experiments.Tests.Shared;
+using Grpc.Core;
 
 namespace Experiments.Assignment.Tests.Integration;
 
@@ -53,10 +52,11 @@ public sealed class RichErrorTests : IAsyncLifetime
     [Fact]
     public async Task Every_invalid_argument_of_the_service_carries_its_field_violation()
     {
-        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.ListAsync(new ListExperimentsRequest { PageToken = "not-a-token" }));
+        var error = await Assert.ThrowsAsync<RpcException>(() => _host.Admin.ListExperimentsAsync(new ListExperimentsRequest { PageToken = "not-a-token" }).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        var details = Google.Rpc.Status.Parser.ParseFrom(error.Trailers.GetValueBytes(DomainErrorInterceptor.StatusDetailsTrailer));
+        var details = error.GetRpcStatus();
+        Assert.NotNull(details);
         Assert.Equal((int)error.StatusCode, details.Code);
         Assert.Equal(error.Status.Detail, details.Message);
         var violation = Assert.Single(Assert.Single(details.Details).Unpack<Google.Rpc.BadRequest>().FieldViolations);

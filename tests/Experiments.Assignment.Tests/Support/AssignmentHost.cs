@@ -1,4 +1,6 @@
-using Experiments.Grpc;
+using Experiments.Clients;
+using Experiments.Contracts.V1;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -13,7 +15,7 @@ namespace Experiments.Assignment.Tests.Support;
 /// <summary>
 /// The Assignment service composed as Program.cs composes it, on Kestrel at 127.0.0.1 with an ephemeral port
 /// (a real socket), with its SQLite file in a data folder the test chooses (so a second host over the same folder
-/// is a restart). Clients carry the admin, read-only or no key.
+/// is a restart). The generated clients carry the admin, read-only or no key.
 /// </summary>
 internal sealed class AssignmentHost : IAsyncDisposable
 {
@@ -41,17 +43,17 @@ internal sealed class AssignmentHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public ExperimentAdminClient Admin => new(_channel.CreateCallInvoker(), Bearer(AdminKey));
+    public ExperimentAdmin.ExperimentAdminClient Admin => new(_channel.WithApiKey(AdminKey));
 
-    public ExperimentAdminClient AdminWithReadKey => new(_channel.CreateCallInvoker(), Bearer(ReadKey));
+    public ExperimentAdmin.ExperimentAdminClient AdminWithReadKey => new(_channel.WithApiKey(ReadKey));
 
-    public ExperimentAdminClient AdminWithoutKey => new(_channel.CreateCallInvoker());
+    public ExperimentAdmin.ExperimentAdminClient AdminWithoutKey => new(_channel);
 
-    public AssignmentClient Assignment => new(_channel.CreateCallInvoker(), Bearer(ReadKey));
+    public Contracts.V1.Assignment.AssignmentClient Assignment => AssignmentWith(ReadKey);
 
-    public AssignmentClient AssignmentWith(string key) => new(_channel.CreateCallInvoker(), Bearer(key));
+    public Contracts.V1.Assignment.AssignmentClient AssignmentWith(string key) => new(_channel.WithApiKey(key));
 
-    public AssignmentClient AssignmentWithoutKey => new(_channel.CreateCallInvoker());
+    public Contracts.V1.Assignment.AssignmentClient AssignmentWithoutKey => new(_channel);
 
     public static async Task<AssignmentHost> StartAsync(string? dataFolder = null, IDictionary<string, string?>? settings = null)
     {
@@ -92,8 +94,6 @@ internal sealed class AssignmentHost : IAsyncDisposable
         await app.Services.GetRequiredService<Definitions.ExperimentCatalog>().Ready.WaitAsync(TimeSpan.FromSeconds(30));
         return new AssignmentHost(app, address, dataFolder, ownsFolder);
     }
-
-    public static Metadata Bearer(string key) => new Metadata().Add("authorization", "Bearer " + key);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -33,11 +33,11 @@ internal sealed class FakeIngestion : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.Protocols = HttpProtocols.Http2));
         builder.Logging.ClearProviders();
-        builder.Services.AddGrpcServer();
+        builder.Services.AddGrpc();
         builder.Services.AddSingleton<Recorder>();
         builder.Services.AddSingleton<Service>();
         var app = builder.Build();
-        app.MapGrpcService<Service>(IngestionServiceReflection.Descriptor.Services[0]);
+        app.MapGrpcService<Service>();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new FakeIngestion(app, address);
@@ -56,18 +56,13 @@ internal sealed class FakeIngestion : IAsyncDisposable
         public IEnumerable<Event> Events => Batches.SelectMany(b => b.Batch.Events);
     }
 
-    internal sealed class Service(Recorder recorder)
+    /// <summary>Only IngestBatch, the RPC the assignment service sends exposures with; the base answers UNIMPLEMENTED to the others.</summary>
+    internal sealed class Service(Recorder recorder) : Contracts.V1.Ingestion.IngestionBase
     {
-        public Task<IngestResponse> IngestBatch(EventBatch request, ServerCallContext context)
+        public override Task<IngestResponse> IngestBatch(EventBatch request, ServerCallContext context)
         {
             recorder.Batches.Enqueue((request, context.RequestHeaders.GetValue("authorization")));
             return Task.FromResult(new IngestResponse { BatchSequence = request.Sequence, AcceptedCount = request.Events.Count });
         }
-
-        public Task<IngestResponse> Ingest(IAsyncStreamReader<EventBatch> requests, ServerCallContext context) =>
-            throw new RpcException(new Status(StatusCode.Unimplemented, "not used by the assignment service"));
-
-        public Task IngestStream(IAsyncStreamReader<EventBatch> requests, IServerStreamWriter<IngestResponse> responses, ServerCallContext context) =>
-            throw new RpcException(new Status(StatusCode.Unimplemented, "not used by the assignment service"));
     }
 }

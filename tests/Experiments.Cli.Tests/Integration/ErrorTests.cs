@@ -2,8 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Experiments.Cli.Tests.Support;
-using Experiments.Grpc;
-using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
 
 namespace Experiments.Cli.Tests.Integration;
 
@@ -25,7 +26,7 @@ public sealed class ErrorTests
     public async Task Each_status_has_its_exit_code_and_the_servers_message(StatusCode code, string name, int exitCode)
     {
         await using var cli = await CliHarness.StartAsync();
-        cli.Admin.FailNext = new RpcException(new Status(code, "the server's own words: ünïcode & <markup>[/]"));
+        cli.Admin.FailNext = new RpcException(new Grpc.Core.Status(code, "the server's own words: ünïcode & <markup>[/]"));
 
         var result = await cli.RunAsync("show", "engine-v2");
 
@@ -39,10 +40,9 @@ public sealed class ErrorTests
     public async Task Field_violations_of_a_rich_error_are_listed_under_the_message()
     {
         await using var cli = await CliHarness.StartAsync();
-        var trailers = new Metadata().Add("grpc-status-details-bin", RichStatus(3, "2 fields are invalid",
+        cli.Admin.FailNext = InvalidFields("2 fields are invalid",
             ("experiment.variants[1].key", "duplicate variant key 'control'"),
-            ("experiment.rollout_percent", "must be between 0 and 100")));
-        cli.Admin.FailNext = new RpcException(new Status(StatusCode.InvalidArgument, "2 fields are invalid"), trailers);
+            ("experiment.rollout_percent", "must be between 0 and 100"));
 
         var result = await cli.RunAsync("create", "-f", Samples.ExampleFile);
 
@@ -59,10 +59,9 @@ public sealed class ErrorTests
     {
         await using var cli = await CliHarness.StartAsync();
         const string Message = "experiment.flag_key: is required; experiment.rollout_percent: must be between 0 and 100, got 150";
-        var trailers = new Metadata().Add("grpc-status-details-bin", RichStatus(3, Message,
+        cli.Admin.FailNext = InvalidFields(Message,
             ("experiment.flag_key", "is required"),
-            ("experiment.rollout_percent", "must be between 0 and 100, got 150")));
-        cli.Admin.FailNext = new RpcException(new Status(StatusCode.InvalidArgument, Message), trailers);
+            ("experiment.rollout_percent", "must be between 0 and 100, got 150"));
 
         var result = await cli.RunAsync("create", "-f", Samples.ExampleFile);
 
@@ -79,8 +78,7 @@ public sealed class ErrorTests
     {
         await using var cli = await CliHarness.StartAsync();
         const string Message = "experiment.targeting.user_ids[0]: must not be empty; and 999 more violations";
-        var trailers = new Metadata().Add("grpc-status-details-bin", RichStatus(3, Message, ("experiment.targeting.user_ids[0]", "must not be empty")));
-        cli.Admin.FailNext = new RpcException(new Status(StatusCode.InvalidArgument, Message), trailers);
+        cli.Admin.FailNext = InvalidFields(Message, ("experiment.targeting.user_ids[0]", "must not be empty"));
 
         var result = await cli.RunAsync("create", "-f", Samples.ExampleFile);
 
@@ -95,8 +93,7 @@ public sealed class ErrorTests
     public async Task With_json_the_error_is_a_json_object_on_stderr()
     {
         await using var cli = await CliHarness.StartAsync();
-        var trailers = new Metadata().Add("grpc-status-details-bin", RichStatus(3, "bad", ("experiment.flag_key", "required")));
-        cli.Admin.FailNext = new RpcException(new Status(StatusCode.InvalidArgument, "experiment.flag_key: required"), trailers);
+        cli.Admin.FailNext = InvalidFields("experiment.flag_key: required", ("experiment.flag_key", "required"));
 
         var result = await cli.RunAsync("create", "-f", Samples.ExampleFile, "--json");
 
@@ -128,42 +125,14 @@ public sealed class ErrorTests
         Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
     }
 
-    /// <summary>A google.rpc.Status with one google.rpc.BadRequest detail, encoded field by field as its .proto says.</summary>
-    private static byte[] RichStatus(int code, string message, params (string Field, string Description)[] violations)
+    /// <summary>
+    /// INVALID_ARGUMENT with a google.rpc.BadRequest detail, as a Grpc.AspNetCore service raises it (Grpc.StatusProto),
+    /// so it travels in <c>grpc-status-details-bin</c>.
+    /// </summary>
+    private static RpcException InvalidFields(string message, params (string Field, string Description)[] violations)
     {
-        var badRequest = new MemoryStream();
-        var output = new CodedOutputStream(badRequest);
-        foreach (var (field, description) in violations)
-        {
-            var violation = new MemoryStream();
-            var inner = new CodedOutputStream(violation);
-            inner.WriteTag(1, WireFormat.WireType.LengthDelimited);
-            inner.WriteString(field);
-            inner.WriteTag(2, WireFormat.WireType.LengthDelimited);
-            inner.WriteString(description);
-            inner.Flush();
-            output.WriteTag(1, WireFormat.WireType.LengthDelimited);
-            output.WriteBytes(ByteString.CopyFrom(violation.ToArray()));
-        }
-        output.Flush();
-
-        var any = new MemoryStream();
-        var anyOutput = new CodedOutputStream(any);
-        anyOutput.WriteTag(1, WireFormat.WireType.LengthDelimited);
-        anyOutput.WriteString("type.googleapis.com/google.rpc.BadRequest");
-        anyOutput.WriteTag(2, WireFormat.WireType.LengthDelimited);
-        anyOutput.WriteBytes(ByteString.CopyFrom(badRequest.ToArray()));
-        anyOutput.Flush();
-
-        var status = new MemoryStream();
-        var statusOutput = new CodedOutputStream(status);
-        statusOutput.WriteTag(1, WireFormat.WireType.Varint);
-        statusOutput.WriteInt32(code);
-        statusOutput.WriteTag(2, WireFormat.WireType.LengthDelimited);
-        statusOutput.WriteString(message);
-        statusOutput.WriteTag(3, WireFormat.WireType.LengthDelimited);
-        statusOutput.WriteBytes(ByteString.CopyFrom(any.ToArray()));
-        statusOutput.Flush();
-        return status.ToArray();
+        var badRequest = new BadRequest();
+        badRequest.FieldViolations.AddRange(violations.Select(v => new BadRequest.Types.FieldViolation { Field = v.Field, Description = v.Description }));
+        return new Google.Rpc.Status { Code = (int)Code.InvalidArgument, Message = message, Details = { Any.Pack(badRequest) } }.ToRpcException();
     }
 }

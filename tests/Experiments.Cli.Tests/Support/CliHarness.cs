@@ -1,7 +1,6 @@
 using System.Collections;
-using Experiments.Contracts.V1;
-using Experiments.Grpc;
-using Experiments.Grpc.Testing;
+using Experiments.Testing;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
@@ -52,8 +51,8 @@ public sealed class CliHarness : IAsyncDisposable
             services => services.AddSingleton<FakeExperimentAdmin>().AddSingleton<FakeStatistics>(),
             app =>
             {
-                app.MapGrpcService<FakeExperimentAdmin>(ExperimentServiceReflection.Descriptor.Services[0]);
-                app.MapGrpcService<FakeStatistics>(StatisticsServiceReflection.Descriptor.Services[0]);
+                app.MapGrpcService<FakeExperimentAdmin>();
+                app.MapGrpcService<FakeStatistics>();
             });
         var directory = Path.Combine(Path.GetTempPath(), "exp-cli-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);

@@ -1,6 +1,6 @@
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 
 namespace Experiments.Cli.Tests.Support;
 
@@ -8,7 +8,7 @@ namespace Experiments.Cli.Tests.Support;
 /// A test double of experiments.v1.ExperimentAdmin: an in-memory catalog with revisions and lifecycle, which records
 /// every request and its authorization header, and can be told to fail the next call with a given status.
 /// </summary>
-public sealed class FakeExperimentAdmin
+public sealed class FakeExperimentAdmin : ExperimentAdmin.ExperimentAdminBase
 {
     private readonly object _gate = new();
     private readonly List<Experiment> _experiments = [];
@@ -41,7 +41,7 @@ public sealed class FakeExperimentAdmin
         }
     }
 
-    public Task<Experiment> CreateExperiment(CreateExperimentRequest request, ServerCallContext context) => Handle(request, context, () =>
+    public override Task<Experiment> CreateExperiment(CreateExperimentRequest request, ServerCallContext context) => Handle(request, context, () =>
     {
         var experiment = request.Experiment.Clone();
         experiment.Id = request.ExperimentId.Length > 0 ? request.ExperimentId : "generated-" + _experiments.Count;
@@ -57,9 +57,9 @@ public sealed class FakeExperimentAdmin
         return experiment;
     });
 
-    public Task<Experiment> GetExperiment(GetExperimentRequest request, ServerCallContext context) => Handle(request, context, () => Find(request.Id));
+    public override Task<Experiment> GetExperiment(GetExperimentRequest request, ServerCallContext context) => Handle(request, context, () => Find(request.Id));
 
-    public Task<ListExperimentsResponse> ListExperiments(ListExperimentsRequest request, ServerCallContext context) => Handle(request, context, () =>
+    public override Task<ListExperimentsResponse> ListExperiments(ListExperimentsRequest request, ServerCallContext context) => Handle(request, context, () =>
     {
         var matching = _experiments
             .Where(e => request.Statuses.Count == 0 ? e.Status != ExperimentStatus.Archived : request.Statuses.Contains(e.Status))
@@ -76,7 +76,7 @@ public sealed class FakeExperimentAdmin
         return response;
     });
 
-    public Task<Experiment> UpdateExperiment(UpdateExperimentRequest request, ServerCallContext context) => Handle(request, context, () =>
+    public override Task<Experiment> UpdateExperiment(UpdateExperimentRequest request, ServerCallContext context) => Handle(request, context, () =>
     {
         var stored = Find(request.Experiment.Id);
         CheckRevision(stored, request.ExpectedRevision);
@@ -86,7 +86,7 @@ public sealed class FakeExperimentAdmin
         return Replace(stored, updated, AuditAction.Update, "");
     });
 
-    public Task<Experiment> StartExperiment(StartExperimentRequest request, ServerCallContext context) => Handle(request, context, () =>
+    public override Task<Experiment> StartExperiment(StartExperimentRequest request, ServerCallContext context) => Handle(request, context, () =>
     {
         var stored = Find(request.Id);
         CheckRevision(stored, request.ExpectedRevision);
@@ -99,7 +99,7 @@ public sealed class FakeExperimentAdmin
         return Replace(stored, updated, AuditAction.Start, "");
     });
 
-    public Task<Experiment> StopExperiment(StopExperimentRequest request, ServerCallContext context) => Handle(request, context, () =>
+    public override Task<Experiment> StopExperiment(StopExperimentRequest request, ServerCallContext context) => Handle(request, context, () =>
     {
         var stored = Find(request.Id);
         CheckRevision(stored, request.ExpectedRevision);
@@ -110,7 +110,7 @@ public sealed class FakeExperimentAdmin
         return Replace(stored, updated, AuditAction.Stop, request.Reason);
     });
 
-    public Task<Experiment> RampExperiment(RampExperimentRequest request, ServerCallContext context) => Handle(request, context, () =>
+    public override Task<Experiment> RampExperiment(RampExperimentRequest request, ServerCallContext context) => Handle(request, context, () =>
     {
         var stored = Find(request.Id);
         CheckRevision(stored, request.ExpectedRevision);
@@ -126,7 +126,7 @@ public sealed class FakeExperimentAdmin
         return Replace(stored, updated, AuditAction.Ramp, request.Reason);
     });
 
-    public Task<Experiment> ArchiveExperiment(ArchiveExperimentRequest request, ServerCallContext context) => Handle(request, context, () =>
+    public override Task<Experiment> ArchiveExperiment(ArchiveExperimentRequest request, ServerCallContext context) => Handle(request, context, () =>
     {
         var stored = Find(request.Id);
         CheckRevision(stored, request.ExpectedRevision);
@@ -135,7 +135,7 @@ public sealed class FakeExperimentAdmin
         return Replace(stored, updated, AuditAction.Archive, "");
     });
 
-    public Task<ListAuditEntriesResponse> ListAuditEntries(ListAuditEntriesRequest request, ServerCallContext context) => Handle(request, context, () =>
+    public override Task<ListAuditEntriesResponse> ListAuditEntries(ListAuditEntriesRequest request, ServerCallContext context) => Handle(request, context, () =>
     {
         var matching = _audit.Where(a => request.ExperimentId.Length == 0 || a.ExperimentId == request.ExperimentId).Reverse().ToList();
         var start = request.PageToken.Length == 0 ? 0 : int.Parse(request.PageToken, System.Globalization.CultureInfo.InvariantCulture);

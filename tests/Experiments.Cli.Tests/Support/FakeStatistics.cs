@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Core;
 
 namespace Experiments.Cli.Tests.Support;
 
@@ -8,7 +8,7 @@ namespace Experiments.Cli.Tests.Support;
 /// A test double of experiments.v1.Statistics: GetVerdict answers with <see cref="Current"/> (NOT_FOUND when null);
 /// WatchVerdicts sends whatever the test writes to <see cref="Stream"/>.
 /// </summary>
-public sealed class FakeStatistics
+public sealed class FakeStatistics : Contracts.V1.Statistics.StatisticsBase
 {
     public Verdict? Current { get; set; }
 
@@ -18,7 +18,7 @@ public sealed class FakeStatistics
 
     public RpcException? FailNext { get; set; }
 
-    public Task<Verdict> GetVerdict(GetVerdictRequest request, ServerCallContext context)
+    public override Task<Verdict> GetVerdict(GetVerdictRequest request, ServerCallContext context)
     {
         lock (Requests)
         {
@@ -34,7 +34,7 @@ public sealed class FakeStatistics
             : throw new RpcException(new Status(StatusCode.NotFound, $"no verdict for experiment '{request.ExperimentId}'"));
     }
 
-    public async Task WatchVerdicts(WatchVerdictsRequest request, IServerStreamWriter<Verdict> responseStream, ServerCallContext context)
+    public override async Task WatchVerdicts(WatchVerdictsRequest request, IServerStreamWriter<Verdict> responseStream, ServerCallContext context)
     {
         lock (Requests)
         {
@@ -49,6 +49,6 @@ public sealed class FakeStatistics
         }
     }
 
-    public Task<GetVerdictHistoryResponse> GetVerdictHistory(GetVerdictHistoryRequest request, ServerCallContext context) =>
+    public override Task<GetVerdictHistoryResponse> GetVerdictHistory(GetVerdictHistoryRequest request, ServerCallContext context) =>
         Task.FromResult(new GetVerdictHistoryResponse());
 }

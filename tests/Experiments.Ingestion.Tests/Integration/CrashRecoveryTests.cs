@@ -1,7 +1,9 @@
+using Experiments.Clients;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
 using Experiments.Ingestion.Tests.Support;
 using Experiments.Tests.Shared;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Experiments.Ingestion.Tests.Integration;
 
@@ -38,7 +40,7 @@ public sealed class CrashRecoveryTests
                 "--Ingestion:Forwarding:InitialBackoff=00:00:00.100",
                 "--Ingestion:Forwarding:MaxBackoff=00:00:01");
             using var channel = GrpcChannel.ForAddress(service.Address);
-            var client = new IngestionClient(channel, "dev-local-key");
+            var client = new Contracts.V1.Ingestion.IngestionClient(channel.WithApiKey("dev-local-key"));
 
             // Resent batches first, then new ones; a killed round leaves its unacknowledged batches for the next.
             var toSend = new Queue<EventBatch>(unacknowledged);
@@ -55,7 +57,7 @@ public sealed class CrashRecoveryTests
             var inFlight = new Dictionary<long, EventBatch>();
             long sequence = 0;
             var acks = 0;
-            using var call = client.IngestStream(timeout.Token);
+            using var call = client.IngestStream(cancellationToken: timeout.Token);
             try
             {
                 async Task SendNextAsync()

@@ -1,6 +1,6 @@
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
 using Experiments.Ingestion.Tests.Support;
+using Grpc.Core;
 
 namespace Experiments.Ingestion.Tests.Integration;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -87,14 +87,13 @@ internal sealed class FakeStatistics : IAsyncDisposable
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpcServer();
+        builder.Services.AddGrpc();
         // Going down means going down: open forward streams are cut rather than waited for.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(200));
         builder.Services.AddSingleton(Ledger);
         builder.Services.AddSingleton(_ownership);
-        builder.Services.AddSingleton<FakeStatisticsIntakeService>();
         var app = builder.Build();
-        app.MapGrpcService<FakeStatisticsIntakeService>(StatisticsIntakeReflection.Descriptor.Services[0]);
+        app.MapGrpcService<FakeStatisticsIntakeService>();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Port = new Uri(address).Port;
@@ -114,9 +113,9 @@ internal sealed record PartitionOwnership(int? PartitionCount, IReadOnlyList<int
 }
 
 /// <summary>The statistics side's StatisticsIntake.Forward, over a shared ledger.</summary>
-internal sealed class FakeStatisticsIntakeService(StatisticsLedger ledger, PartitionOwnership ownership)
+internal sealed class FakeStatisticsIntakeService(StatisticsLedger ledger, PartitionOwnership ownership) : StatisticsIntake.StatisticsIntakeBase
 {
-    public async Task Forward(IAsyncStreamReader<ForwardRequest> requestStream, IServerStreamWriter<ForwardResponse> responseStream, ServerCallContext context)
+    public override async Task Forward(IAsyncStreamReader<ForwardRequest> requestStream, IServerStreamWriter<ForwardResponse> responseStream, ServerCallContext context)
     {
         while (await requestStream.MoveNext(context.CancellationToken))
         {

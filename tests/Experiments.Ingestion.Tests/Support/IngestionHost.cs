@@ -1,4 +1,6 @@
-using Experiments.Grpc;
+using Experiments.Clients;
+using Experiments.Testing;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Experiments.Ingestion.Tests.Support;
 
 /// <summary>
-/// The real Ingestion app hosted in memory (TestServer), called through the project's gRPC client. Keys:
+/// The real Ingestion app hosted in memory (TestServer), called through the generated Ingestion client. Keys:
 /// <see cref="IngestKey"/> has the ingest scope, <see cref="ReadKey"/> only read. Forwarding is off unless
 /// the settings say otherwise.
 /// </summary>
@@ -21,7 +23,7 @@ internal sealed class IngestionHost : IAsyncDisposable
     private IngestionHost(WebApplicationFactory<Program> factory)
     {
         _factory = factory;
-        Channel = GrpcChannel.ForAddress(factory.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = factory.Server.CreateHandler() });
+        Channel = factory.Server.CreateGrpcChannel();
     }
 
     public GrpcChannel Channel { get; }
@@ -69,10 +71,7 @@ internal sealed class IngestionHost : IAsyncDisposable
         return new IngestionHost(factory);
     }
 
-    public IngestionClient Client(string? apiKey = IngestKey) => new(Channel, apiKey);
-
-    /// <summary>A plain HTTP client to the app, for looking at the wire.</summary>
-    public HttpClient HttpClient => _factory.Server.CreateClient();
+    public Contracts.V1.Ingestion.IngestionClient Client(string? apiKey = IngestKey) => new(Channel.WithApiKey(apiKey));
 
     public T Get<T>()
         where T : notnull => _factory.Services.GetRequiredService<T>();

@@ -7,7 +7,7 @@ using Experiments.Tests.Shared;
 namespace Experiments.Sdk.Tests.Integration;
 
 /// <summary>
-/// The SDK's interceptor on our gRPC layer, on Kestrel at 127.0.0.1, called by grpcio (a gRPC implementation that is
+/// The SDK's interceptor on a Grpc.AspNetCore server, on Kestrel at 127.0.0.1, called by grpcio (a gRPC implementation that is
 /// not ours): what ingestion receives for each call, what the caller gets back, and the unit the handler is served,
 /// checked against the real assignment service's AssignBatch.
 /// </summary>

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
-using Experiments.Grpc;
 using Experiments.Sdk.Telemetry;
 using Experiments.Sdk.Tests.Support;
+using Experiments.Testing;
+using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Experiments.Sdk.Tests.Integration;
@@ -12,7 +13,7 @@ public sealed class RetryTests
     [Fact]
     public async Task Resource_exhausted_with_pushback_is_retried_after_the_pushback_and_nothing_is_lost_or_doubled()
     {
-        var (ingestion, delays, events) = await RunAsync(StatusCode.ResourceExhausted, new Metadata().Add("grpc-retry-pushback-ms", "1234"));
+        var (ingestion, delays, events) = await RunAsync(StatusCode.ResourceExhausted, new Metadata { { "grpc-retry-pushback-ms", "1234" } });
         Assert.Equal([TimeSpan.FromMilliseconds(1234)], delays);
         Assert.Equal(10, events);
         Assert.Equal(10, ingestion.Events.Select(e => e.EventId).Distinct().Count());
@@ -31,7 +32,7 @@ public sealed class RetryTests
     public async Task A_pushback_that_forbids_retrying_drops_the_batch_and_counts_it()
     {
         var ingestion = new FakeIngestion();
-        ingestion.FailNextCall(StatusCode.ResourceExhausted, new Metadata().Add("grpc-retry-pushback-ms", "-1"));
+        ingestion.FailNextCall(StatusCode.ResourceExhausted, new Metadata { { "grpc-retry-pushback-ms", "-1" } });
         await using var server = await FakeIngestion.StartAsync(ingestion);
         await using var app = await StartAppAsync(server, new ConcurrentQueue<TimeSpan>(), maxRetryDelay: TimeSpan.FromMilliseconds(1));
         for (var i = 0; i < 10; i++)
@@ -64,7 +65,7 @@ public sealed class RetryTests
         return (ingestion, delays.ToArray(), ingestion.Events.Count);
     }
 
-    private static Task<SdkApp> StartAppAsync(global::Experiments.Grpc.Testing.GrpcTestServer server, ConcurrentQueue<TimeSpan> delays, TimeSpan maxRetryDelay) =>
+    private static Task<SdkApp> StartAppAsync(GrpcTestServer server, ConcurrentQueue<TimeSpan> delays, TimeSpan maxRetryDelay) =>
         SdkApp.StartAsync(options =>
         {
             options.IngestionAddress = FakeIngestion.Address;

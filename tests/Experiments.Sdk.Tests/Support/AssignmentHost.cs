@@ -1,5 +1,6 @@
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -15,7 +16,7 @@ namespace Experiments.Sdk.Tests.Support;
 
 /// <summary>
 /// The real Assignment service, composed as its Program.cs composes it, on Kestrel at 127.0.0.1 (a real socket),
-/// SQLite in a temporary folder, with an admin key and a read key. Driven through the protos only.
+/// SQLite in a temporary folder, with an admin key and a read key. Driven through its generated clients.
 /// </summary>
 internal sealed class AssignmentHost : IAsyncDisposable
 {
@@ -69,28 +70,20 @@ internal sealed class AssignmentHost : IAsyncDisposable
 
     public async Task<Experiment> CreateAndStartAsync(string id, Experiment experiment)
     {
-        var created = await Unary<CreateExperimentRequest, Experiment>(ExperimentServiceReflection.Descriptor.Services[0], "CreateExperiment",
-            new CreateExperimentRequest { ExperimentId = id, Experiment = experiment }, AdminKey);
-        return await Unary<StartExperimentRequest, Experiment>(ExperimentServiceReflection.Descriptor.Services[0], "StartExperiment",
-            new StartExperimentRequest { Id = id, ExpectedRevision = created.Revision }, AdminKey);
+        var admin = new ExperimentAdmin.ExperimentAdminClient(_channel);
+        var created = await admin.CreateExperimentAsync(new CreateExperimentRequest { ExperimentId = id, Experiment = experiment }, As(AdminKey));
+        return await admin.StartExperimentAsync(new StartExperimentRequest { Id = id, ExpectedRevision = created.Revision }, As(AdminKey));
     }
 
-    public Task<Experiment> RampAsync(string id, long revision, double percent) =>
-        Unary<RampExperimentRequest, Experiment>(ExperimentServiceReflection.Descriptor.Services[0], "RampExperiment",
-            new RampExperimentRequest { Id = id, ExpectedRevision = revision, RolloutPercent = percent, Reason = "test" }, AdminKey);
+    public async Task<Experiment> RampAsync(string id, long revision, double percent) =>
+        await new ExperimentAdmin.ExperimentAdminClient(_channel).RampExperimentAsync(
+            new RampExperimentRequest { Id = id, ExpectedRevision = revision, RolloutPercent = percent, Reason = "test" }, As(AdminKey));
 
-    public Task<AssignBatchResponse> AssignBatchAsync(AssignBatchRequest request) =>
-        Unary<AssignBatchRequest, AssignBatchResponse>(AssignmentServiceReflection.Descriptor.Services[0], "AssignBatch", request, ReadKey);
+    public async Task<AssignBatchResponse> AssignBatchAsync(AssignBatchRequest request) =>
+        await new Contracts.V1.Assignment.AssignmentClient(_channel).AssignBatchAsync(request, As(ReadKey));
 
-    private async Task<TResponse> Unary<TRequest, TResponse>(Google.Protobuf.Reflection.ServiceDescriptor service, string name, TRequest request, string key)
-        where TRequest : class, Google.Protobuf.IMessage<TRequest>
-        where TResponse : class, Google.Protobuf.IMessage<TResponse>
-    {
-        var method = Method<TRequest, TResponse>.FromDescriptor(service.FindMethodByName(name));
-        using var call = _channel.CreateCallInvoker().AsyncUnaryCall(method,
-            new CallOptions(new Metadata().Add("authorization", "Bearer " + key), DateTime.UtcNow.AddSeconds(60)), request);
-        return await call.ResponseAsync;
-    }
+    private static CallOptions As(string key) =>
+        new(new Metadata { { "authorization", "Bearer " + key } }, DateTime.UtcNow.AddSeconds(60));
 
     public async ValueTask DisposeAsync()
     {

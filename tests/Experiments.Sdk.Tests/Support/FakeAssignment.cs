@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
-using Experiments.Grpc.Testing;
+using Experiments.Testing;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -42,18 +42,13 @@ internal sealed class FakeAssignment
 
     public static async Task<GrpcTestServer> StartAsync(FakeAssignment fake) =>
         await GrpcTestServer.StartAsync(
-            services => services.AddSingleton(fake).AddSingleton<Service>(),
-            app => app.MapGrpcService<Service>(AssignmentServiceReflection.Descriptor.Services[0]));
+            services => services.AddSingleton(fake),
+            app => app.MapGrpcService<Service>());
 
-    internal sealed class Service(FakeAssignment fake)
+    /// <summary>Only WatchDefinitions, which the SDK calls; the base answers the rest UNIMPLEMENTED.</summary>
+    internal sealed class Service(FakeAssignment fake) : Contracts.V1.Assignment.AssignmentBase
     {
-        public Task<AssignResponse> Assign(AssignRequest request, ServerCallContext context) =>
-            throw new RpcException(new Status(StatusCode.Unimplemented, "not in this double"));
-
-        public Task<AssignBatchResponse> AssignBatch(AssignBatchRequest request, ServerCallContext context) =>
-            throw new RpcException(new Status(StatusCode.Unimplemented, "not in this double"));
-
-        public async Task WatchDefinitions(WatchDefinitionsRequest request, IServerStreamWriter<WatchDefinitionsResponse> responseStream, ServerCallContext context)
+        public override async Task WatchDefinitions(WatchDefinitionsRequest request, IServerStreamWriter<WatchDefinitionsResponse> responseStream, ServerCallContext context)
         {
             lock (fake.ResumeVersions)
             {

@@ -1,14 +1,14 @@
 using System.Collections.Concurrent;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
-using Experiments.Grpc.Testing;
+using Experiments.Testing;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Experiments.Sdk.Tests.Support;
 
 /// <summary>
-/// A test double of experiments.v1.Ingestion on our gRPC layer, in memory. Records every event it acknowledges
+/// A test double of experiments.v1.Ingestion on Grpc.AspNetCore, in memory. Records every event it acknowledges
 /// (by event id, so a resent batch is stored once) and the API key of each call; can hold acknowledgements behind
 /// a gate, or fail the next calls with a status and trailers.
 /// </summary>
@@ -51,8 +51,8 @@ internal sealed class FakeIngestion
 
     public static async Task<GrpcTestServer> StartAsync(FakeIngestion fake) =>
         await GrpcTestServer.StartAsync(
-            services => services.AddSingleton(fake).AddSingleton<Service>(),
-            app => app.MapGrpcService<Service>(IngestionServiceReflection.Descriptor.Services[0]));
+            services => services.AddSingleton(fake),
+            app => app.MapGrpcService<Service>());
 
     private async Task<IngestResponse> CommitAsync(EventBatch batch, ServerCallContext context)
     {
@@ -90,10 +90,10 @@ internal sealed class FakeIngestion
         return gate;
     }
 
-    /// <summary>The service bound to the proto; one method per RPC.</summary>
-    internal sealed class Service(FakeIngestion fake)
+    /// <summary>The service the SDK calls; one override per RPC.</summary>
+    internal sealed class Service(FakeIngestion fake) : Contracts.V1.Ingestion.IngestionBase
     {
-        public async Task<IngestResponse> Ingest(IAsyncStreamReader<EventBatch> requestStream, ServerCallContext context)
+        public override async Task<IngestResponse> Ingest(IAsyncStreamReader<EventBatch> requestStream, ServerCallContext context)
         {
             fake.FailIfAsked(context);
             var last = new IngestResponse();
@@ -104,13 +104,13 @@ internal sealed class FakeIngestion
             return last;
         }
 
-        public Task<IngestResponse> IngestBatch(EventBatch request, ServerCallContext context)
+        public override Task<IngestResponse> IngestBatch(EventBatch request, ServerCallContext context)
         {
             fake.FailIfAsked(context);
             return fake.CommitAsync(request, context);
         }
 
-        public async Task IngestStream(IAsyncStreamReader<EventBatch> requestStream, IServerStreamWriter<IngestResponse> responseStream, ServerCallContext context)
+        public override async Task IngestStream(IAsyncStreamReader<EventBatch> requestStream, IServerStreamWriter<IngestResponse> responseStream, ServerCallContext context)
         {
             fake.FailIfAsked(context);
             while (await requestStream.MoveNext(context.CancellationToken))

@@ -1,4 +1,4 @@
-using Experiments.Grpc;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace Experiments.Sdk.Tests.Support;
 
 /// <summary>
-/// A user's gRPC backend with the SDK: <see cref="VariantEchoService"/> on our gRPC layer with the SDK's interceptor
+/// A user's gRPC backend with the SDK: <see cref="VariantEchoService"/> on Grpc.AspNetCore with the SDK's interceptor
 /// (and the SDK's HTTP middleware, as an app serving both would have), on Kestrel at 127.0.0.1 with an HTTP/2-only
 /// listener, so grpcio can call it over a real socket.
 /// </summary>
@@ -38,14 +38,13 @@ internal sealed class GrpcSdkApp : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddSingleton<ExperimentsChannels>(new TestChannels(inMemory));
-        builder.Services.AddGrpcServer(options => options.AddExperimentsInterceptor());
+        builder.Services.AddGrpc(options => options.AddExperimentsInterceptor());
         builder.Services.AddExperiments(configure).WithVariantService<IOrderEngine>(SampleDefinitions.Flag);
         builder.Services.AddSingleton<IOrderEngine, ClassicEngine>();
         builder.Services.AddSingleton<IOrderEngine, FastEngine>();
-        builder.Services.AddSingleton<VariantEchoService>();
         var app = builder.Build();
         app.UseExperiments();
-        app.MapGrpcService<VariantEchoService>(Experiments.Testing.V1.EchoReflection.Descriptor.Services[0]);
+        app.MapGrpcService<VariantEchoService>();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new GrpcSdkApp(app, address);

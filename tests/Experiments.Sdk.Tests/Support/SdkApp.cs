@@ -1,5 +1,5 @@
-using Experiments.Grpc;
-using Experiments.Grpc.Testing;
+using Experiments.Testing;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;

@@ -1,4 +1,4 @@
-using Experiments.Grpc;
+using Grpc.Net.Client;
 
 namespace Experiments.Sdk.Tests.Support;
 

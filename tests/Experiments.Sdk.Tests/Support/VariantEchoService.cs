@@ -1,5 +1,5 @@
-using Experiments.Grpc;
 using Experiments.Testing.V1;
+using Grpc.Core;
 using Microsoft.FeatureManagement;
 
 namespace Experiments.Sdk.Tests.Support;
@@ -9,18 +9,18 @@ namespace Experiments.Sdk.Tests.Support;
 /// engine the SDK serves the caller. A request with an error fails the call with that status (ExpandEcho after its
 /// answers); the message <c>throw</c> makes the handler throw a plain exception.
 /// </summary>
-internal sealed class VariantEchoService(IVariantServiceProvider<IOrderEngine> engines)
+internal sealed class VariantEchoService(IVariantServiceProvider<IOrderEngine> engines) : EchoService.EchoServiceBase
 {
     public const string Throw = "throw";
 
-    public async Task<EchoResponse> Echo(EchoRequest request, ServerCallContext context)
+    public override async Task<EchoResponse> Echo(EchoRequest request, ServerCallContext context)
     {
         var variant = await VariantAsync(context);
         FailIfAsked(request);
         return new EchoResponse { Message = variant };
     }
 
-    public async Task<EchoResponse> CollectEcho(IAsyncStreamReader<EchoRequest> requestStream, ServerCallContext context)
+    public override async Task<EchoResponse> CollectEcho(IAsyncStreamReader<EchoRequest> requestStream, ServerCallContext context)
     {
         var answers = new List<string>();
         while (await requestStream.MoveNext(context.CancellationToken))
@@ -31,7 +31,7 @@ internal sealed class VariantEchoService(IVariantServiceProvider<IOrderEngine> e
         return new EchoResponse { Message = string.Join(",", answers) };
     }
 
-    public async Task ExpandEcho(EchoRequest request, IServerStreamWriter<EchoResponse> responseStream, ServerCallContext context)
+    public override async Task ExpandEcho(EchoRequest request, IServerStreamWriter<EchoResponse> responseStream, ServerCallContext context)
     {
         for (var i = 0; i < request.Count; i++)
         {
@@ -40,7 +40,7 @@ internal sealed class VariantEchoService(IVariantServiceProvider<IOrderEngine> e
         FailIfAsked(request);
     }
 
-    public async Task StreamEcho(IAsyncStreamReader<EchoRequest> requestStream, IServerStreamWriter<EchoResponse> responseStream, ServerCallContext context)
+    public override async Task StreamEcho(IAsyncStreamReader<EchoRequest> requestStream, IServerStreamWriter<EchoResponse> responseStream, ServerCallContext context)
     {
         while (await requestStream.MoveNext(context.CancellationToken))
         {

@@ -1,5 +1,5 @@
-using Experiments.Grpc;
 using Experiments.Sdk.Telemetry;
+using Grpc.Core;
 
 namespace Experiments.Sdk.Tests.Unit;
 
@@ -13,7 +13,7 @@ public sealed class PushbackTests
     [InlineData("soon", -1)]
     [InlineData("1.5", -1)]
     public void Pushback_trailer_is_read_as_grpc_specifies(string value, int expectedMs) =>
-        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), TelemetrySender.Pushback(new Metadata().Add("grpc-retry-pushback-ms", value)));
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), TelemetrySender.Pushback(new Metadata { { "grpc-retry-pushback-ms", value } }));
 
     [Fact]
     public void No_pushback_trailer_means_the_clients_own_backoff() =>
