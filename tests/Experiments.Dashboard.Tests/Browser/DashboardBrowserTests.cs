@@ -35,7 +35,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
 
         foreach (var experiment in new[] { fixture.MatchingEngine, fixture.QuoteCache, fixture.BrokerAdapter })
         {
-            var verdict = await fixture.Client.GetVerdictAsync(experiment.Id, VerdictView.Basic);
+            var verdict = await fixture.Client.GetVerdictAsync(new GetVerdictRequest { ExperimentId = experiment.Id, View = VerdictView.Basic });
             var row = page.Locator($"tr[data-experiment='{experiment.Id}']");
             Assert.Equal(verdict.Decision.ToString(), Pascal(await row.GetAttributeAsync("data-decision")));
             Assert.Equal(verdict.Horizon.Units.ToString(CultureInfo.InvariantCulture), await row.GetAttributeAsync("data-units"));
@@ -54,7 +54,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
     public async Task Experiment_page_plots_the_numbers_GetVerdict_returns()
     {
         var experiment = fixture.MatchingEngine;
-        var verdict = await fixture.Client.GetVerdictAsync(experiment.Id);
+        var verdict = await fixture.Client.GetVerdictAsync(new GetVerdictRequest { ExperimentId = experiment.Id, View = VerdictView.Full });
         Assert.Equal(VerdictDecision.Ship, verdict.Decision);
         var (page, errors) = await OpenAsync("/experiments/" + experiment.Id);
         await page.Locator("#audit .audit-entry").First.WaitForAsync();
@@ -137,7 +137,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
     public async Task Experiment_page_updates_live_as_events_arrive()
     {
         var experiment = fixture.QuoteCache;
-        var before = await fixture.Client.GetVerdictAsync(experiment.Id);
+        var before = await fixture.Client.GetVerdictAsync(new GetVerdictRequest { ExperimentId = experiment.Id, View = VerdictView.Full });
         var (page, errors) = await OpenAsync("/experiments/" + experiment.Id);
         await page.WaitForFunctionAsync($"() => document.querySelector('main').dataset.units === '{before.Horizon.Units}'", null, Patience);
         var pointsBefore = await NumberAsync(page.Locator("#over-time circle.effect-now"), "data-points");
@@ -165,7 +165,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
     public async Task Audit_trail_says_so_when_the_assignment_service_cannot_answer()
     {
         var experiment = fixture.BrokerAdapter;
-        var verdict = await fixture.Client.GetVerdictAsync(experiment.Id);
+        var verdict = await fixture.Client.GetVerdictAsync(new GetVerdictRequest { ExperimentId = experiment.Id, View = VerdictView.Full });
         Assert.Equal(VerdictDecision.RollBack, verdict.Decision);
         var (page, errors) = await OpenAsync("/experiments/" + experiment.Id);
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -14,11 +14,11 @@ using Microsoft.Extensions.Logging;
 namespace Experiments.Dashboard.Tests.Support;
 
 /// <summary>
-/// A test double of the assignment service on a real loopback socket, built on our gRPC layer: WatchDefinitions
+/// A test double of the assignment service on a real loopback socket, on Grpc.AspNetCore: WatchDefinitions
 /// streams a snapshot of the given experiments, then each change; GetExperiment and RampExperiment (optimistic
 /// concurrency on the revision; the ramp is appended to the audit trail with its reason and published);
 /// ListAuditEntries answers each experiment's entries, or UNAVAILABLE for the experiments listed in
-/// <see cref="Definitions.UnavailableAudit"/>. Everything else is UNIMPLEMENTED. The statistics service reaches it the
+/// <see cref="Definitions.UnavailableAudit"/>. Everything else is UNIMPLEMENTED (the generated bases' answer). The statistics service reaches it the
 /// way it reaches the real one.
 /// </summary>
 internal sealed class AssignmentDouble : IAsyncDisposable
@@ -38,13 +38,11 @@ internal sealed class AssignmentDouble : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpcServer();
+        builder.Services.AddGrpc();
         builder.Services.AddSingleton(definitions);
-        builder.Services.AddSingleton<FakeAssignment>();
-        builder.Services.AddSingleton<FakeExperimentAdmin>();
         var app = builder.Build();
-        app.MapGrpcService<FakeAssignment>(AssignmentServiceReflection.Descriptor.Services[0]);
-        app.MapGrpcService<FakeExperimentAdmin>(ExperimentServiceReflection.Descriptor.Services[0]);
+        app.MapGrpcService<FakeAssignment>();
+        app.MapGrpcService<FakeExperimentAdmin>();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new AssignmentDouble(app, address);
@@ -156,13 +154,9 @@ internal sealed class AssignmentDouble : IAsyncDisposable
         }
     }
 
-    internal sealed class FakeAssignment(Definitions definitions)
+    internal sealed class FakeAssignment(Definitions definitions) : Contracts.V1.Assignment.AssignmentBase
     {
-        public Task<AssignResponse> Assign(AssignRequest request, ServerCallContext context) => throw Unimplemented();
-
-        public Task<AssignBatchResponse> AssignBatch(AssignBatchRequest request, ServerCallContext context) => throw Unimplemented();
-
-        public async Task WatchDefinitions(WatchDefinitionsRequest request, IServerStreamWriter<WatchDefinitionsResponse> responseStream, ServerCallContext context)
+        public override async Task WatchDefinitions(WatchDefinitionsRequest request, IServerStreamWriter<WatchDefinitionsResponse> responseStream, ServerCallContext context)
         {
             var after = request.ResumeAfterVersion;
             try
@@ -184,9 +178,9 @@ internal sealed class AssignmentDouble : IAsyncDisposable
         }
     }
 
-    internal sealed class FakeExperimentAdmin(Definitions definitions)
+    internal sealed class FakeExperimentAdmin(Definitions definitions) : ExperimentAdmin.ExperimentAdminBase
     {
-        public Task<ListAuditEntriesResponse> ListAuditEntries(ListAuditEntriesRequest request, ServerCallContext context)
+        public override Task<ListAuditEntriesResponse> ListAuditEntries(ListAuditEntriesRequest request, ServerCallContext context)
         {
             if (definitions.UnavailableAudit.Contains(request.ExperimentId))
             {
@@ -197,24 +191,10 @@ internal sealed class AssignmentDouble : IAsyncDisposable
             return Task.FromResult(response);
         }
 
-        public Task<Experiment> GetExperiment(GetExperimentRequest request, ServerCallContext context) =>
+        public override Task<Experiment> GetExperiment(GetExperimentRequest request, ServerCallContext context) =>
             Task.FromResult(definitions.Find(request.Id) ?? throw new RpcException(new Status(StatusCode.NotFound, request.Id)));
 
-        public Task<Experiment> StopExperiment(StopExperimentRequest request, ServerCallContext context) => throw Unimplemented();
-
-        public Task<Experiment> CreateExperiment(CreateExperimentRequest request, ServerCallContext context) => throw Unimplemented();
-
-        public Task<ListExperimentsResponse> ListExperiments(ListExperimentsRequest request, ServerCallContext context) => throw Unimplemented();
-
-        public Task<Experiment> UpdateExperiment(UpdateExperimentRequest request, ServerCallContext context) => throw Unimplemented();
-
-        public Task<Experiment> StartExperiment(StartExperimentRequest request, ServerCallContext context) => throw Unimplemented();
-
-        public Task<Experiment> RampExperiment(RampExperimentRequest request, ServerCallContext context) =>
+        public override Task<Experiment> RampExperiment(RampExperimentRequest request, ServerCallContext context) =>
             Task.FromResult(definitions.Ramp(request, "statistics"));
-
-        public Task<Experiment> ArchiveExperiment(ArchiveExperimentRequest request, ServerCallContext context) => throw Unimplemented();
     }
-
-    private static RpcException Unimplemented() => new(new Status(StatusCode.Unimplemented, "not part of the test double"));
 }

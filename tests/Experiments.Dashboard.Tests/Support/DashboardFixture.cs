@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
+using Experiments.Clients;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
 using Experiments.Tests.Shared;
+using Grpc.Net.Client;
 using Microsoft.Playwright;
 
 namespace Experiments.Dashboard.Tests.Support;
@@ -39,6 +40,8 @@ public sealed partial class DashboardFixture : IAsyncLifetime
 
     internal StatisticsClient Client { get; private set; } = null!;
 
+    internal StatisticsIntake.StatisticsIntakeClient Intake { get; private set; } = null!;
+
     public string DashboardAddress { get; private set; } = "";
 
     public IBrowser Browser { get; private set; } = null!;
@@ -72,7 +75,8 @@ public sealed partial class DashboardFixture : IAsyncLifetime
             ? match.Groups[1].Value
             : throw new InvalidOperationException("The statistics service did not report the dashboard's address:\n" + _statistics.Output);
         _channel = GrpcChannel.ForAddress(_statistics.Address);
-        Client = new StatisticsClient(_channel.CreateCallInvoker(), ApiKey);
+        Client = new StatisticsClient(_channel.WithApiKey(ApiKey));
+        Intake = new StatisticsIntake.StatisticsIntakeClient(_channel.WithApiKey(ApiKey));
 
         await SeedAsync(MatchingEngine, new DemoTraffic(MatchingEngine, seed: 11) { TreatmentLatency = { [DemoTraffic.PlaceOrder] = 0.82 } }, users: 3000, "seed-matching");
         QuoteCacheTraffic = new DemoTraffic(QuoteCache, seed: 12) { TreatmentLatency = { [DemoTraffic.GetQuote] = 0.7 } };
@@ -91,7 +95,7 @@ public sealed partial class DashboardFixture : IAsyncLifetime
     internal async Task<Verdict> SeedAsync(Experiment experiment, DemoTraffic traffic, int users, string logId)
     {
         var events = traffic.NextUsers(users, Start.AddMinutes(10).AddSeconds(traffic.Users * 7));
-        await Client.ForwardAsync(logId, events);
+        await Intake.ForwardAsync(logId, events);
         return await FinalVerdictAsync(experiment, traffic);
     }
 

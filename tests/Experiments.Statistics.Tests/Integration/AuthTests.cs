@@ -1,6 +1,6 @@
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
 using Experiments.Statistics.Tests.Support;
+using Grpc.Core;
 
 namespace Experiments.Statistics.Tests.Integration;
 
@@ -43,7 +43,7 @@ public sealed class AuthTests : IAsyncLifetime
     [InlineData(StatisticsHost.AdminKey, StatusCode.PermissionDenied)]
     public async Task Forwarding_events_needs_the_ingest_scope(string? key, StatusCode expected)
     {
-        var error = await Assert.ThrowsAsync<RpcException>(() => Forwarding.SendAllAsync(_host.Client(key), [Forwarding.Probe("log-a", 0, 1)]));
+        var error = await Assert.ThrowsAsync<RpcException>(() => Forwarding.SendAllAsync(_host.Intake(key), [Forwarding.Probe("log-a", 0, 1)]));
 
         Assert.Equal(expected, error.StatusCode);
     }
@@ -51,7 +51,7 @@ public sealed class AuthTests : IAsyncLifetime
     [Fact]
     public async Task The_ingest_scope_may_forward()
     {
-        var confirmed = await Forwarding.SendAllAsync(_host.Client(StatisticsHost.IngestKey), [Forwarding.Probe("log-a", 0, 1)]);
+        var confirmed = await Forwarding.SendAllAsync(_host.Intake(StatisticsHost.IngestKey), [Forwarding.Probe("log-a", 0, 1)]);
 
         Assert.Equal(0, confirmed[0]);
     }

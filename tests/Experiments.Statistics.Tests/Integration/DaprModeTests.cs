@@ -3,9 +3,11 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Experiments.Clients;
 using Experiments.Contracts.V1;
 using Experiments.Statistics.Intake;
 using Experiments.Statistics.Tests.Support;
+using Grpc.Net.Client;
 
 namespace Experiments.Statistics.Tests.Integration;
 
@@ -376,8 +378,8 @@ public sealed class DaprModeTests : IAsyncLifetime
                 using var content = new StringContent(CloudEvents.Of("log-a", logged), Encoding.UTF8, "application/cloudevents+json");
                 (await http.PostAsync("v1.0/publish/pubsub/experiment-events", content)).EnsureSuccessStatusCode();
             }
-            using var channel = Experiments.Grpc.GrpcChannel.ForAddress(statistics.Address);
-            var verdict = await new StatisticsClient(channel, "dev-local-key").WaitForVerdictAsync("exp-1",
+            using var channel = GrpcChannel.ForAddress(statistics.Address);
+            var verdict = await new StatisticsClient(channel.WithApiKey("dev-local-key")).WaitForVerdictAsync("exp-1",
                 v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == traffic.Exposed.Sum(), TimeSpan.FromSeconds(60));
             Assert.Equal(traffic.Exposed, verdict.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
         }

@@ -90,7 +90,7 @@ public sealed class DefinitionsAndRollbackTests : IAsyncLifetime
         using var verdicts = host.Client().WatchVerdicts(new WatchVerdictsRequest
         {
             ExperimentIds = { "exp-auto" }, MinInterval = Duration.FromTimeSpan(TimeSpan.Zero),
-        }, watch.Token);
+        }, cancellationToken: watch.Token);
         // Treatment 60% slower with ten times the errors: both guardrails far beyond their tolerances.
         var auto = new Traffic(22, "exp-auto") { TreatmentLatencyFactor = 1.6, TreatmentErrorRate = 0.2 };
         var manual = new Traffic(22, "exp-manual") { TreatmentLatencyFactor = 1.6, TreatmentErrorRate = 0.2 };

@@ -1,7 +1,8 @@
+using Experiments.Clients;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
 using Experiments.Statistics.Tests.Support;
 using Experiments.Tests.Shared;
+using Grpc.Net.Client;
 
 namespace Experiments.Statistics.Tests.Integration;
 
@@ -40,17 +41,17 @@ public sealed class IngestionToStatisticsTests : IAsyncLifetime
         {
             var batch = new EventBatch { Sequence = ++sequence, Source = "statistics-tests" };
             batch.Events.AddRange(chunk);
-            var response = await new IngestionClient(ingestionChannel, Key).IngestBatchAsync(batch);
+            var response = await new Ingestion.IngestionClient(ingestionChannel.WithApiKey(Key)).IngestBatchAsync(batch);
             Assert.True(response.RejectedCount == 0, response.ToString());
             Assert.Equal(chunk.Length, response.AcceptedCount);
         }
 
-        var verdict = await new StatisticsClient(statisticsChannel, Key).WaitForVerdictAsync("exp-1",
+        var verdict = await new StatisticsClient(statisticsChannel.WithApiKey(Key)).WaitForVerdictAsync("exp-1",
             v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == traffic.Exposed.Sum(), TimeSpan.FromSeconds(60));
         var mean = verdict.KpiResults.Single(k => k.KpiKey == "mean-latency");
         Assert.Equal(traffic.Exposed, verdict.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
         // Verdicts recompute every 250 ms; the requests of the last units may land one recomputation later.
-        verdict = await new StatisticsClient(statisticsChannel, Key).WaitForVerdictAsync("exp-1",
+        verdict = await new StatisticsClient(statisticsChannel.WithApiKey(Key)).WaitForVerdictAsync("exp-1",
             v => v.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Sum(a => a.Observations) == traffic.Requests.Sum());
         mean = verdict.KpiResults.Single(k => k.KpiKey == "mean-latency");
         for (var a = 0; a < 2; a++)

@@ -1,8 +1,8 @@
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
 using Experiments.Statistics.Checkpoints;
 using Experiments.Statistics.Intake;
 using Experiments.Statistics.Tests.Support;
+using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,9 @@
+using System.Diagnostics;
+using Experiments.Clients;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
 using Experiments.Statistics.Tests.Support;
 using Experiments.Tests.Shared;
+using Grpc.Net.Client;
 
 namespace Experiments.Statistics.Tests.Integration;
 
@@ -40,8 +42,8 @@ public sealed class RestartRecoveryTests : IAsyncLifetime
         await using (var once = await StartAsync(cleanFolder))
         {
             using var channel = GrpcChannel.ForAddress(once.Address);
-            await Forwarding.SendAllAsync(new StatisticsClient(channel, Key), batches);
-            clean = await new StatisticsClient(channel, Key).WaitForVerdictAsync("exp-1", Complete);
+            await Forwarding.SendAllAsync(new StatisticsIntake.StatisticsIntakeClient(channel.WithApiKey(Key)), batches);
+            clean = await new StatisticsClient(channel.WithApiKey(Key)).WaitForVerdictAsync("exp-1", Complete);
         }
 
         var folder = Path.Combine(_data.Path, "crashed");
@@ -50,7 +52,7 @@ public sealed class RestartRecoveryTests : IAsyncLifetime
         await using (var first = await StartAsync(folder))
         {
             using var channel = GrpcChannel.ForAddress(first.Address);
-            using var call = new StatisticsClient(channel, Key).Forward();
+            using var call = new StatisticsIntake.StatisticsIntakeClient(channel.WithApiKey(Key)).Forward();
             var reading = Task.Run(async () =>
             {
                 while (await call.ResponseStream.MoveNext(CancellationToken.None))
@@ -64,6 +66,13 @@ public sealed class RestartRecoveryTests : IAsyncLifetime
                 await call.RequestStream.WriteAsync(batches[sent++]);
                 await Task.Delay(5);
             }
+            // On a loaded machine the first checkpoint may commit only after these writes: wait for it rather than kill a
+            // process that has confirmed nothing. The stream stays open, so the kill still lands mid-stream.
+            var patience = Stopwatch.StartNew();
+            while (Interlocked.Read(ref acknowledged) == 0 && !reading.IsCompleted && patience.Elapsed < TimeSpan.FromSeconds(20))
+            {
+                await Task.Delay(20);
+            }
             Assert.True(Interlocked.Read(ref acknowledged) > 0, "nothing was confirmed before the kill");
             await first.KillAsync();
             await Assert.ThrowsAnyAsync<Exception>(() => reading);
@@ -71,8 +80,8 @@ public sealed class RestartRecoveryTests : IAsyncLifetime
 
         await using var second = await StartAsync(folder);
         using var secondChannel = GrpcChannel.ForAddress(second.Address);
-        var client = new StatisticsClient(secondChannel, Key);
-        using var probe = client.Forward();
+        var intake = new StatisticsIntake.StatisticsIntakeClient(secondChannel.WithApiKey(Key));
+        using var probe = intake.Forward();
         await probe.RequestStream.WriteAsync(Forwarding.Probe("log-a", 0, 1));
         Assert.True(await probe.ResponseStream.MoveNext(CancellationToken.None));
         var resumeAfter = probe.ResponseStream.Current.ConfirmedPosition;
@@ -81,8 +90,8 @@ public sealed class RestartRecoveryTests : IAsyncLifetime
         // Nothing acknowledged is lost; the forwarder resends everything above the confirmed position.
         Assert.True(resumeAfter >= Interlocked.Read(ref acknowledged), $"confirmed {resumeAfter} after restart, {acknowledged} acknowledged before");
         Assert.True(resumeAfter < events[^1].Position);
-        await Forwarding.SendAllAsync(client, Forwarding.Batches("log-a", 0, 1, events.Where(e => e.Position > resumeAfter), 100));
-        var recovered = await client.WaitForVerdictAsync("exp-1", Complete);
+        await Forwarding.SendAllAsync(intake, Forwarding.Batches("log-a", 0, 1, events.Where(e => e.Position > resumeAfter), 100));
+        var recovered = await new StatisticsClient(secondChannel.WithApiKey(Key)).WaitForVerdictAsync("exp-1", Complete);
 
         Assert.Equal(traffic.Exposed, recovered.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
         VerdictAssert.Same(clean, recovered, 1e-12);

@@ -1,9 +1,10 @@
+using Experiments.Clients;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
-using Experiments.Statistics.Sharding;
 using Experiments.Statistics.Tests.Support;
 using Experiments.Tests.Shared;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Experiments.Statistics.Tests.Integration;
 
@@ -46,7 +47,7 @@ public sealed class ShardingTests(ShardingTests.Shards shards) : IClassFixture<S
         foreach (var address in shards.Addresses)
         {
             using var channel = GrpcChannel.ForAddress(address);
-            var own = await new StatisticsClient(channel, Key).WaitForVerdictAsync("exp-6", v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) > 0);
+            var own = await new StatisticsClient(channel.WithApiKey(Key)).WaitForVerdictAsync("exp-6", v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) > 0);
             Assert.InRange(own.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits), 1, traffic.Exposed.Sum() * 2 / 3);
         }
 
@@ -137,7 +138,7 @@ public sealed class ShardingTests(ShardingTests.Shards shards) : IClassFixture<S
         {
             using var channel = GrpcChannel.ForAddress(address);
             var mine = byPartition.Where(p => p.Key / 2 == s);
-            await Forwarding.SendAllAsync(new StatisticsClient(channel, Key), mine.SelectMany(p => Forwarding.Batches(logId, p.Key, Partitions, p.Value)));
+            await Forwarding.SendAllAsync(new StatisticsIntake.StatisticsIntakeClient(channel.WithApiKey(Key)), mine.SelectMany(p => Forwarding.Batches(logId, p.Key, Partitions, p.Value)));
         }));
 
     private Dictionary<string, string> Coordinates(IEnumerable<string> addresses)
@@ -154,7 +155,7 @@ public sealed class ShardingTests(ShardingTests.Shards shards) : IClassFixture<S
         return settings;
     }
 
-    private static ShardsClient ShardsOf(StatisticsHost host) => new(host.Channel.CreateCallInvoker());
+    private static StatisticsShards.StatisticsShardsClient ShardsOf(StatisticsHost host) => new(host.Channel);
 
     private static CallOptions ReadOptions(CancellationToken cancellationToken = default) =>
         new(new Metadata { { "authorization", "Bearer " + StatisticsHost.ReadKey } }, cancellationToken: cancellationToken);

@@ -1,7 +1,7 @@
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
 using Experiments.Statistics.Tests.Support;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 
 namespace Experiments.Statistics.Tests.Integration;
 
@@ -99,7 +99,7 @@ public sealed class VerdictRpcTests : IAsyncLifetime
         using var call = _host.Client().WatchVerdicts(new WatchVerdictsRequest
         {
             ExperimentIds = { "exp-1" }, MinInterval = Duration.FromTimeSpan(TimeSpan.Zero),
-        }, cts.Token);
+        }, cancellationToken: cts.Token);
         var traffic = new Traffic(14, "exp-1");
         var events = Forwarding.Log(traffic.Users(300));
         var half = events.Count / 2;
@@ -138,7 +138,7 @@ public sealed class VerdictRpcTests : IAsyncLifetime
         using var call = client.WatchVerdicts(new WatchVerdictsRequest
         {
             ExperimentIds = { "exp-1" }, MinInterval = Duration.FromTimeSpan(TimeSpan.FromSeconds(2)),
-        }, cts.Token);
+        }, cancellationToken: cts.Token);
         Assert.True(await call.ResponseStream.MoveNext(cts.Token));
         Assert.True(Has(call.ResponseStream.Current, firstTotal)); // the current verdict, at once
 

@@ -1,7 +1,7 @@
 using System.Net;
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -13,11 +13,11 @@ using Microsoft.Extensions.Logging;
 namespace Experiments.Statistics.Tests.Support;
 
 /// <summary>
-/// A test double of the assignment service on a real loopback socket, built on our gRPC layer: Assignment.
+/// A test double of the assignment service on a real loopback socket (Grpc.AspNetCore on Kestrel): Assignment.
 /// WatchDefinitions (snapshot, then changes in version order; resumes after a version it still has) and
 /// ExperimentAdmin.GetExperiment / RampExperiment / StopExperiment (optimistic concurrency on the revision, as the
 /// real service documents: ABORTED when stale; FAILED_PRECONDITION for a ramp of an experiment neither DRAFT nor
-/// RUNNING). Everything else is UNIMPLEMENTED. The statistics service reaches it the way it reaches the real one.
+/// RUNNING). Everything else is UNIMPLEMENTED (the generated bases' answer). The statistics service reaches it the way it reaches the real one.
 /// </summary>
 internal sealed class AssignmentDouble : IAsyncDisposable
 {
@@ -39,18 +39,16 @@ internal sealed class AssignmentDouble : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpcServer();
+        builder.Services.AddGrpc();
         var store = new DefinitionStore();
         foreach (var experiment in experiments)
         {
             store.Upsert(experiment);
         }
         builder.Services.AddSingleton(store);
-        builder.Services.AddSingleton<FakeAssignment>();
-        builder.Services.AddSingleton<FakeExperimentAdmin>();
         var app = builder.Build();
-        app.MapGrpcService<FakeAssignment>(AssignmentServiceReflection.Descriptor.Services[0]);
-        app.MapGrpcService<FakeExperimentAdmin>(ExperimentServiceReflection.Descriptor.Services[0]);
+        app.MapGrpcService<FakeAssignment>();
+        app.MapGrpcService<FakeExperimentAdmin>();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new AssignmentDouble(app, address, store);
@@ -262,13 +260,9 @@ internal sealed class AssignmentDouble : IAsyncDisposable
         }
     }
 
-    internal sealed class FakeAssignment(DefinitionStore store)
+    internal sealed class FakeAssignment(DefinitionStore store) : Contracts.V1.Assignment.AssignmentBase
     {
-        public Task<AssignResponse> Assign(AssignRequest request, ServerCallContext context) => throw Unimplemented();
-
-        public Task<AssignBatchResponse> AssignBatch(AssignBatchRequest request, ServerCallContext context) => throw Unimplemented();
-
-        public async Task WatchDefinitions(WatchDefinitionsRequest request, IServerStreamWriter<WatchDefinitionsResponse> responseStream, ServerCallContext context)
+        public override async Task WatchDefinitions(WatchDefinitionsRequest request, IServerStreamWriter<WatchDefinitionsResponse> responseStream, ServerCallContext context)
         {
             store.RecordAuthorization(context.RequestHeaders.GetValue("authorization") ?? "");
             var after = request.ResumeAfterVersion;
@@ -294,35 +288,21 @@ internal sealed class AssignmentDouble : IAsyncDisposable
         }
     }
 
-    internal sealed class FakeExperimentAdmin(DefinitionStore store)
+    internal sealed class FakeExperimentAdmin(DefinitionStore store) : ExperimentAdmin.ExperimentAdminBase
     {
-        public Task<Experiment> GetExperiment(GetExperimentRequest request, ServerCallContext context) =>
+        public override Task<Experiment> GetExperiment(GetExperimentRequest request, ServerCallContext context) =>
             Task.FromResult(store.Find(request.Id) ?? throw new RpcException(new Status(StatusCode.NotFound, "no experiment " + request.Id)));
 
-        public Task<Experiment> StopExperiment(StopExperimentRequest request, ServerCallContext context)
+        public override Task<Experiment> StopExperiment(StopExperimentRequest request, ServerCallContext context)
         {
             store.RecordAuthorization(context.RequestHeaders.GetValue("authorization") ?? "");
             return Task.FromResult(store.Stop(request));
         }
 
-        public Task<Experiment> CreateExperiment(CreateExperimentRequest request, ServerCallContext context) => throw Unimplemented();
-
-        public Task<ListExperimentsResponse> ListExperiments(ListExperimentsRequest request, ServerCallContext context) => throw Unimplemented();
-
-        public Task<Experiment> UpdateExperiment(UpdateExperimentRequest request, ServerCallContext context) => throw Unimplemented();
-
-        public Task<Experiment> StartExperiment(StartExperimentRequest request, ServerCallContext context) => throw Unimplemented();
-
-        public Task<Experiment> RampExperiment(RampExperimentRequest request, ServerCallContext context)
+        public override Task<Experiment> RampExperiment(RampExperimentRequest request, ServerCallContext context)
         {
             store.RecordAuthorization(context.RequestHeaders.GetValue("authorization") ?? "");
             return Task.FromResult(store.Ramp(request));
         }
-
-        public Task<Experiment> ArchiveExperiment(ArchiveExperimentRequest request, ServerCallContext context) => throw Unimplemented();
-
-        public Task<ListAuditEntriesResponse> ListAuditEntries(ListAuditEntriesRequest request, ServerCallContext context) => throw Unimplemented();
     }
-
-    private static RpcException Unimplemented() => new(new Status(StatusCode.Unimplemented, "not part of the test double"));
 }

@@ -1,5 +1,4 @@
 using Experiments.Contracts.V1;
-using Experiments.Grpc;
 using Experiments.Statistics.Engine.Aggregation;
 
 namespace Experiments.Statistics.Tests.Support;
@@ -32,9 +31,9 @@ internal static class Forwarding
     /// Sends <paramref name="batches"/> on one Forward stream, half-closes, and collects the confirmations until the
     /// server ends the call. Returns the highest confirmed position per partition.
     /// </summary>
-    public static async Task<Dictionary<int, long>> SendAllAsync(StatisticsClient client, IEnumerable<ForwardRequest> batches, CancellationToken cancellationToken = default)
+    public static async Task<Dictionary<int, long>> SendAllAsync(StatisticsIntake.StatisticsIntakeClient client, IEnumerable<ForwardRequest> batches, CancellationToken cancellationToken = default)
     {
-        using var call = client.Forward(cancellationToken);
+        using var call = client.Forward(cancellationToken: cancellationToken);
         var confirmed = new Dictionary<int, long>();
         var reading = Task.Run(async () =>
         {

@@ -30,5 +30,8 @@ internal sealed class GatedCheckpointStore(ICheckpointStore inner) : ICheckpoint
         Interlocked.Increment(ref _commits);
     }
 
+    public Task ProbeAsync(CancellationToken cancellationToken) =>
+        Failing ? throw new IOException("checkpoint store unavailable (test)") : inner.ProbeAsync(cancellationToken);
+
     public Task<IReadOnlyList<byte[]>?> LoadAsync(string shard, CancellationToken cancellationToken) => inner.LoadAsync(shard, cancellationToken);
 }

@@ -22,5 +22,7 @@ internal sealed class RecordingCheckpointStore(ICheckpointStore inner) : ICheckp
         Saves.Add((full, record.Length));
     }
 
+    public Task ProbeAsync(CancellationToken cancellationToken) => inner.ProbeAsync(cancellationToken);
+
     public Task<IReadOnlyList<byte[]>?> LoadAsync(string shard, CancellationToken cancellationToken) => inner.LoadAsync(shard, cancellationToken);
 }

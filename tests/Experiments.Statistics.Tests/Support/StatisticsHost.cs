@@ -1,12 +1,14 @@
-using Experiments.Grpc;
-using Experiments.Grpc.Testing;
+using Experiments.Clients;
+using Experiments.Contracts.V1;
+using Experiments.Testing;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Experiments.Statistics.Tests.Support;
 
 /// <summary>
-/// The real Statistics app in memory (TestServer), called through the project's gRPC client. Keys:
+/// The real Statistics app in memory (TestServer), called through the generated clients. Keys:
 /// <see cref="IngestKey"/> (ingest), <see cref="ReadKey"/> (read), <see cref="AdminKey"/> (admin only). Checkpoints
 /// and verdicts run every 50 ms so tests wait little; the data folder is the caller's.
 /// </summary>
@@ -48,9 +50,9 @@ internal sealed class StatisticsHost : GrpcTestHost<Program>
 
     public GrpcChannel Channel => _channel ??= CreateChannel();
 
-    public StatisticsClient Client(string? apiKey = ReadKey) => new(Channel, apiKey);
+    public StatisticsClient Client(string? apiKey = ReadKey) => new(Channel.WithApiKey(apiKey));
 
-    public StatisticsClient Intake() => new(Channel, IngestKey);
+    public StatisticsIntake.StatisticsIntakeClient Intake(string? apiKey = IngestKey) => new(Channel.WithApiKey(apiKey));
 
     public T Get<T>()
         where T : notnull => Services.GetRequiredService<T>();
