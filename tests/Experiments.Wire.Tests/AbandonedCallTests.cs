@@ -21,7 +21,7 @@ public sealed class AbandonedCallTests(RunningServices services)
         var headers = new Metadata { { "authorization", "Bearer " + RunningServices.ApiKey } };
         var before = ingestion.Output.Length;
 
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < 20; i++)
         {
             var call = client.IngestStream(headers);
             await call.RequestStream.WriteAsync(new EventBatch { Sequence = i + 1, Events = { Event() } });

@@ -24,6 +24,7 @@ internal static class ServiceEndpoints
         }
         // Listening explicitly replaces the URLs Kestrel would bind, so the gRPC ones are bound here too.
         var grpcUrls = Split(builder.Configuration[WebHostDefaults.ServerUrlsKey] ?? "http://127.0.0.1:5000");
+        builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "");
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             foreach (var url in grpcUrls)

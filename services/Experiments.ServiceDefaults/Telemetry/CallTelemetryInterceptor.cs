@@ -9,7 +9,9 @@ namespace Experiments.ServiceDefaults.Telemetry;
 
 /// <summary>
 /// Logs each call's outcome, records its duration in the <c>rpc.server.duration</c> histogram (meter
-/// <c>Experiments.Grpc</c>) and tags the request's activity with the OpenTelemetry RPC attributes.
+/// <c>Experiments.Grpc</c>) and tags the request's activity with the OpenTelemetry RPC attributes. Registered first,
+/// so it sees every call whole; it also turns a client's reset of a call's streams into CANCELLED
+/// (<see cref="ClientGoneStreams"/>).
 /// </summary>
 public sealed partial class CallTelemetryInterceptor : Interceptor
 {
@@ -48,7 +50,7 @@ public sealed partial class CallTelemetryInterceptor : Interceptor
         var start = Stopwatch.GetTimestamp();
         try
         {
-            var response = await continuation(requestStream, context).ConfigureAwait(false);
+            var response = await continuation(new ClientGoneStreams.Reader<TRequest>(requestStream), context).ConfigureAwait(false);
             Record(context, start, context.Status.StatusCode);
             return response;
         }
@@ -64,7 +66,7 @@ public sealed partial class CallTelemetryInterceptor : Interceptor
         var start = Stopwatch.GetTimestamp();
         try
         {
-            await continuation(request, responseStream, context).ConfigureAwait(false);
+            await continuation(request, new ClientGoneStreams.Writer<TResponse>(responseStream), context).ConfigureAwait(false);
             Record(context, start, context.Status.StatusCode);
         }
         catch (Exception ex)
@@ -79,7 +81,7 @@ public sealed partial class CallTelemetryInterceptor : Interceptor
         var start = Stopwatch.GetTimestamp();
         try
         {
-            await continuation(requestStream, responseStream, context).ConfigureAwait(false);
+            await continuation(new ClientGoneStreams.Reader<TRequest>(requestStream), new ClientGoneStreams.Writer<TResponse>(responseStream), context).ConfigureAwait(false);
             Record(context, start, context.Status.StatusCode);
         }
         catch (Exception ex)

@@ -1,0 +1,65 @@
+using Grpc.Core;
+
+namespace Experiments.ServiceDefaults.Telemetry;
+
+/// <summary>
+/// A client that goes away mid-call (cancels, or disposes a half-closed call) resets its HTTP/2 stream, and the
+/// handler's next read or write of that stream throws an IOException. Left alone, grpc-dotnet logs it as a failed
+/// method with a stack trace and the call counts as UNKNOWN; it is a cancellation. Only the call's own streams are
+/// wrapped, so an IOException from anything else the handler does (a disk) keeps its meaning.
+/// </summary>
+internal static class ClientGoneStreams
+{
+    public static RpcException Cancelled(IOException exception) =>
+        new(new Status(StatusCode.Cancelled, "the client went away: " + exception.Message, exception));
+
+    public sealed class Reader<T>(IAsyncStreamReader<T> inner) : IAsyncStreamReader<T>
+    {
+        public T Current => inner.Current;
+
+        public async Task<bool> MoveNext(CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await inner.MoveNext(cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException exception)
+            {
+                throw Cancelled(exception);
+            }
+        }
+    }
+
+    public sealed class Writer<T>(IServerStreamWriter<T> inner) : IServerStreamWriter<T>
+    {
+        public WriteOptions? WriteOptions
+        {
+            get => inner.WriteOptions;
+            set => inner.WriteOptions = value;
+        }
+
+        public async Task WriteAsync(T message)
+        {
+            try
+            {
+                await inner.WriteAsync(message).ConfigureAwait(false);
+            }
+            catch (IOException exception)
+            {
+                throw Cancelled(exception);
+            }
+        }
+
+        public async Task WriteAsync(T message, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await inner.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException exception)
+            {
+                throw Cancelled(exception);
+            }
+        }
+    }
+}
