@@ -30,7 +30,8 @@ internal sealed class MergedVerdicts(IOptions<StatisticsOptions> options, TimePr
         {
             try
             {
-                return await new StatisticsShards.StatisticsShardsClient(ChannelTo(address)).ExportAggregatesAsync(new ExportAggregatesRequest { ExperimentId = experimentId }, CallOptions(cancellationToken));
+                return await new StatisticsShards.StatisticsShardsClient(ChannelTo(address)).ExportAggregatesAsync(new ExportAggregatesRequest { ExperimentId = experimentId },
+                    CallOptions(cancellationToken).WithDeadline(DateTime.UtcNow + ExportTimeout));
             }
             catch (RpcException e) when (e.StatusCode != StatusCode.NotFound && !cancellationToken.IsCancellationRequested)
             {
@@ -128,6 +129,9 @@ internal sealed class MergedVerdicts(IOptions<StatisticsOptions> options, TimePr
             moved.TryComplete(new ShardUnavailableException(address, e.Message, e));
         }
     }
+
+    // A shard's export is a few kilobytes per experiment: one that takes longer than this is not coming.
+    private static readonly TimeSpan ExportTimeout = TimeSpan.FromSeconds(30);
 
     private List<string> Addresses() => options.Value.ShardAddresses is { Count: > 0 } addresses
         ? addresses
