@@ -75,7 +75,7 @@ public static class AssignmentServiceExtensions
         services.AddHealthFor(AdminService, AssignmentServiceName);
         services.AddHealthChecks()
             .AddCheck<CatalogHealthCheck>("definitions")
-            .AddCheck<StoreHealthCheck>("store");
+            .AddProbe<IExperimentStore>("store", (store, cancellationToken) => store.ProbeAsync(cancellationToken), "the definitions store cannot take a write");
         return builder;
     }
 

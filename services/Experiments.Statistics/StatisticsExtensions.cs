@@ -58,7 +58,9 @@ public static class StatisticsExtensions
         builder.Services.AddSingleton<DefinitionsWatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DefinitionsWatcher>());
         builder.Services.AddHealthFor(StatisticsName, IntakeName, ShardsName);
-        builder.Services.AddHealthChecks().AddCheck<CheckpointHealthCheck>("checkpoints").AddCheck<AssignmentHealthCheck>("assignment");
+        builder.Services.AddHealthChecks()
+            .AddProbe<ICheckpointStore>("checkpoints", (store, cancellationToken) => store.ProbeAsync(cancellationToken), "the checkpoint store cannot take a write")
+            .AddCheck<AssignmentHealthCheck>("assignment");
         return builder;
     }
 

@@ -163,7 +163,7 @@ public sealed class ExperimentsInterceptor : Interceptor
         End(context, unit, start, exception switch
         {
             RpcException rpc => rpc.StatusCode,
-            // As the gRPC layer ends the call: a deadline that passed is DEADLINE_EXCEEDED, not the client's cancel.
+            // As grpc-dotnet ends the call: a deadline that passed is DEADLINE_EXCEEDED, not the client's cancel.
             OperationCanceledException when context.Deadline <= DateTime.UtcNow => StatusCode.DeadlineExceeded,
             OperationCanceledException => StatusCode.Cancelled,
             _ => StatusCode.Unknown,

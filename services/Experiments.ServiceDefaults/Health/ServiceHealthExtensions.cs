@@ -26,6 +26,19 @@ public static class ServiceHealthExtensions
     }
 
     /// <summary>
+    /// A check that runs <paramref name="probe"/> on a service from the container: unhealthy, saying
+    /// <paramref name="whatFails"/> and the error, while the probe throws.
+    /// </summary>
+    public static IHealthChecksBuilder AddProbe<TService>(this IHealthChecksBuilder builder, string name, Func<TService, CancellationToken, Task> probe, string whatFails)
+        where TService : notnull
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.Add(new HealthCheckRegistration(name,
+            provider => new ProbeHealthCheck(cancellationToken => probe(provider.GetRequiredService<TService>(), cancellationToken), whatFails),
+            failureStatus: null, tags: null));
+    }
+
+    /// <summary>
     /// Lists the gRPC services (full proto names) in grpc.health.v1, each SERVING only while every health check
     /// passes: a service answers nothing useful while its store, its disk or a peer it needs is down.
     /// </summary>
