@@ -45,16 +45,21 @@ public static class ServiceDefaultsExtensions
             options.Interceptors.Add<ScopeAuthorizationInterceptor>();
         }).AddJsonTranscoding();
         builder.Services.AddGrpcReflection();
+        // An OpenAPI document of the JSON routes (the google.api.http rules), for Postman's import and code generators.
+        builder.Services.AddGrpcSwagger();
+        builder.Services.AddSwaggerGen(options => options.SwaggerDoc("v1", new() { Title = builder.Environment.ApplicationName, Version = "v1" }));
         builder.Services.AddServiceHealth();
         return builder;
     }
 
     /// <summary>
     /// Maps what every service serves besides its own RPCs: grpc.health.v1 over the health checks, server
-    /// reflection (v1 and v1alpha) and the Prometheus scrape endpoint <c>/metrics</c>.
+    /// reflection (v1 and v1alpha), the Prometheus scrape endpoint <c>/metrics</c>, and the OpenAPI document of the JSON
+    /// routes at <c>/openapi/v1.json</c>.
     /// </summary>
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
+        app.UseSwagger(options => options.RouteTemplate = "openapi/{documentName}.json");
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapPrometheusScrapingEndpoint();

@@ -53,6 +53,21 @@ public sealed class JsonTranscodingTests(RunningServices services)
     }
 
     [Fact]
+    public async Task The_openapi_document_lists_every_json_route_of_the_service()
+    {
+        using var client = Client("assignment");
+        using var document = await client.GetFromJsonAsync<JsonDocument>("/openapi/v1.json");
+        // Parameter names are the generator's choice (proto or JSON field name): compare the routes' shapes.
+        var paths = document!.RootElement.GetProperty("paths").EnumerateObject().Select(p => Shape(p.Name)).ToHashSet();
+        // The routes of protos/experiments/v1 (google.api.http) that assignment serves.
+        string[] expected = ["/v1/experiments", "/v1/experiments/{id}", "/v1/experiments/{experiment.id}", "/v1/experiments/{id}:start",
+            "/v1/experiments/{id}:stop", "/v1/experiments/{id}:ramp", "/v1/experiments/{id}:archive", "/v1/auditEntries",
+            "/v1/experiments/{experiment_id}/auditEntries", "/v1/assignments:assign"];
+        var missing = expected.Select(Shape).Except(paths).ToList();
+        Assert.True(missing.Count == 0, $"missing from the OpenAPI document: {string.Join(", ", missing)}; it has {string.Join(", ", paths)}");
+    }
+
+    [Fact]
     public async Task Metrics_are_served_for_prometheus_over_http1()
     {
         using var client = Client("ingestion");
@@ -66,6 +81,8 @@ public sealed class JsonTranscodingTests(RunningServices services)
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", RunningServices.ApiKey);
         return client;
     }
+
+    private static string Shape(string route) => System.Text.RegularExpressions.Regex.Replace(route, "{[^}]*}", "{}");
 
     private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
 }
