@@ -18,12 +18,41 @@ public static class SequentialPower
     public static long RequiredUnitsPerArm(NormalMixtureConfidenceSequence sequence, double effect, double unitVariance, double power)
     {
         ArgumentNullException.ThrowIfNull(sequence);
-        if (!(effect != 0 && unitVariance > 0 && double.IsFinite(effect) && double.IsFinite(unitVariance)))
-        {
-            return 0;
-        }
+        return effect != 0 && unitVariance > 0 && double.IsFinite(effect) && double.IsFinite(unitVariance)
+            ? Solve(n => PowerAt(sequence, effect, unitVariance, n), power)
+            : 0;
+    }
+
+    /// <summary>
+    /// Units per arm at which an unharmed KPI (true effect 0) is shown within a non-inferiority
+    /// <paramref name="margin"/> (same scale as the variance) with probability <paramref name="power"/>.
+    /// </summary>
+    public static long RequiredUnitsForNonInferiority(NormalMixtureConfidenceSequence sequence, double margin, double unitVariance, double power)
+    {
+        ArgumentNullException.ThrowIfNull(sequence);
+        return margin != 0 && unitVariance > 0 && double.IsFinite(margin) && double.IsFinite(unitVariance)
+            ? Solve(n => NonInferiorityPowerAt(sequence, margin, unitVariance, n), power)
+            : 0;
+    }
+
+    /// <summary>
+    /// Probability that, with no true effect, the sequence's harmful bound lies inside <paramref name="margin"/> at the
+    /// look with <paramref name="unitsPerArm"/> units per arm: Φ(|margin|/s − c).
+    /// </summary>
+    public static double NonInferiorityPowerAt(NormalMixtureConfidenceSequence sequence, double margin, double unitVariance, long unitsPerArm)
+    {
+        ArgumentNullException.ThrowIfNull(sequence);
+        var variance = 2 * unitVariance / unitsPerArm;
+        var standardError = Math.Sqrt(variance);
+        var critical = sequence.HalfWidth(variance, 2 * unitsPerArm) / standardError;
+        return StandardNormal.UpperTail(critical - Math.Abs(margin) / standardError);
+    }
+
+    // Power increases in n: doubling to bracket, then bisection.
+    private static long Solve(Func<long, double> powerAt, double power)
+    {
         long low = 1, high = 2;
-        while (PowerAt(sequence, effect, unitVariance, high) < power)
+        while (powerAt(high) < power)
         {
             high *= 2;
             if (high > 1L << 50)
@@ -34,7 +63,7 @@ public static class SequentialPower
         while (high - low > 1)
         {
             var mid = low + (high - low) / 2;
-            if (PowerAt(sequence, effect, unitVariance, mid) >= power)
+            if (powerAt(mid) >= power)
             {
                 high = mid;
             }
