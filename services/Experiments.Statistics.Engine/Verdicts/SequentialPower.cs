@@ -48,6 +48,34 @@ public static class SequentialPower
         return StandardNormal.UpperTail(critical - Math.Abs(margin) / standardError);
     }
 
+    /// <summary>
+    /// Units per arm at which SHIP is reached with probability <paramref name="power"/>: the primary's effect
+    /// <paramref name="effect"/> detected and every guardrail, unharmed, shown within its margin. The KPIs are taken
+    /// as independent, so the probability is the product of the single ones (correlated KPIs need fewer units).
+    /// </summary>
+    public static long RequiredUnitsToShip(NormalMixtureConfidenceSequence sequence, double effect, double unitVariance,
+        IReadOnlyList<(double Margin, double UnitVariance)> guardrails, double power)
+    {
+        ArgumentNullException.ThrowIfNull(sequence);
+        ArgumentNullException.ThrowIfNull(guardrails);
+        return effect != 0 && unitVariance > 0 && double.IsFinite(effect) && double.IsFinite(unitVariance)
+            ? Solve(n => ShipPowerAt(sequence, effect, unitVariance, guardrails, n), power)
+            : 0;
+    }
+
+    /// <summary>The probability of SHIP at the look with <paramref name="unitsPerArm"/> units per arm (see <see cref="RequiredUnitsToShip"/>).</summary>
+    public static double ShipPowerAt(NormalMixtureConfidenceSequence sequence, double effect, double unitVariance,
+        IReadOnlyList<(double Margin, double UnitVariance)> guardrails, long unitsPerArm)
+    {
+        ArgumentNullException.ThrowIfNull(guardrails);
+        var probability = PowerAt(sequence, effect, unitVariance, unitsPerArm);
+        foreach (var (margin, variance) in guardrails)
+        {
+            probability *= NonInferiorityPowerAt(sequence, margin, variance, unitsPerArm);
+        }
+        return probability;
+    }
+
     // Power increases in n: doubling to bracket, then bisection.
     private static long Solve(Func<long, double> powerAt, double power)
     {

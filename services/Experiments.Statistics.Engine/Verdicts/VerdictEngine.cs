@@ -171,6 +171,11 @@ public static class VerdictEngine
         if (invalid)
         {
             // The data cannot be trusted now; a breach shown earlier is carried so that it is not forgotten.
+            if (earlierBreach is not null)
+            {
+                reasons.Add(string.Create(Invariant,
+                    $"an earlier look showed ROLL_BACK ({earlierBreach.AsOfTime.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC: {earlierBreach.Reason}); it stands again once the data are valid"));
+            }
             return new VerdictResult(definition.Id, definition.Revision, computeTime, asOf, VerdictDecisionKind.Invalid, null, reasons, srm, metrics, horizon)
             {
                 Breach = earlierBreach,
