@@ -244,6 +244,10 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
             text.Append("  (sample ratio mismatch!)");
         }
         Console.WriteLine(text.ToString());
+        if (verdict.GuardrailBreach is { } breach)
+        {
+            Console.WriteLine($"    ROLL_BACK since {breach.AsOfTime.ToDateTime():HH:mm:ss} event time ({breach.KpiKey}); it stays");
+        }
         foreach (var kpi in verdict.KpiResults)
         {
             Console.WriteLine("    " + KpiLine(kpi));
@@ -275,11 +279,27 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
         }
         if (kpi.Comparisons.FirstOrDefault() is { } c)
         {
-            line.Append(Invariant, $"  effect {c.RelativeEffect,7:+0.0%;-0.0%;+0.0%} [{c.RelativeCi?.Lower ?? double.NaN:+0.0%;-0.0%;+0.0%}, {c.RelativeCi?.Upper ?? double.NaN:+0.0%;-0.0%;+0.0%}]  p={c.PValue:0.0000}");
+            // The always-valid interval and p-value the decision used; the fixed-horizon figures decide nothing.
+            var interval = c.DecisionInterval ?? c.RelativeConfidenceSequence;
+            var level = c.DecisionLevel > 0 ? c.DecisionLevel : 0.05;
+            line.Append(Invariant, $"  effect {c.RelativeEffect,7:+0.0%;-0.0%;+0.0%} always-valid {1 - level:0.#%} CI [{interval?.Lower ?? double.NaN:+0.0%;-0.0%;+0.0%}, {interval?.Upper ?? double.NaN:+0.0%;-0.0%;+0.0%}]");
+            line.Append(kpi.Role == KpiRole.Guardrail
+                ? $"  p={PValue(c.DecisionPValue)} vs {(kpi.Direction == DesiredDirection.Increase ? -kpi.Tolerance : kpi.Tolerance).ToString("+0.#%;-0.#%", Invariant)}"
+                : $"  adjusted p={PValue(c.DecisionPValue)}");
         }
-        line.Append("  " + Name(kpi.Decision));
+        line.Append("  " + (kpi.Role == KpiRole.Guardrail ? GuardrailName(kpi) : Name(kpi.Decision)));
         return line.ToString();
     }
+
+    private static string PValue(double p) => double.IsNaN(p) ? "n/a" : p < 0.0001 ? "<0.0001" : p.ToString("0.0000", Invariant);
+
+    // The guardrail's worst comparison: beyond before not yet shown before within.
+    private static string GuardrailName(KpiResult kpi) =>
+        kpi.Comparisons.Count == 0 ? "not yet shown within tolerance (" + Name(kpi.Decision) + ")"
+        : kpi.Comparisons.Any(c => c.GuardrailStatus == GuardrailStatus.BeyondTolerance) ? "BEYOND TOLERANCE"
+        : kpi.Comparisons.Any(c => c.GuardrailStatus == GuardrailStatus.NotYetShown) ? "not yet shown within tolerance"
+        : kpi.Comparisons.All(c => c.GuardrailStatus == GuardrailStatus.WithinTolerance) ? "within tolerance"
+        : Name(kpi.Decision);
 
     private static string Format(KpiKind kind, double value) => double.IsNaN(value) ? "n/a" : kind switch
     {

@@ -76,12 +76,12 @@ internal static class ComparisonRule
         var label = ReasonText.Label(metric);
         var tolerance = (harmUp ? "+" : "−") + ReasonText.Percent(metric.Tolerance);
         var figures = $"{ReasonText.Interval(interval, alpha)}, p = {ReasonText.PValue(toleranceP)} against {tolerance}";
-        var change = $"{ReasonText.Change(scale.RelativeEffect)} ({figures})";
+        var change = $"guardrail {label} {ReasonText.Change(scale.RelativeEffect)} in {treatmentKey} ({figures})";
         var reason = status switch
         {
-            GuardrailStatus.WithinTolerance => $"guardrail {label} in {treatmentKey} within its {tolerance} tolerance: {change}",
-            GuardrailStatus.BeyondTolerance => $"guardrail {label} in {treatmentKey} beyond its {tolerance} tolerance: {change}",
-            _ => $"guardrail {label} in {treatmentKey} not yet shown within its {tolerance} tolerance: {change}",
+            GuardrailStatus.WithinTolerance => $"{change}: within its {tolerance} tolerance",
+            GuardrailStatus.BeyondTolerance => $"{change}: beyond its {tolerance} tolerance",
+            _ => $"{change}: not yet shown within its {tolerance} tolerance",
         };
         var significantlyWorse = harmUp ? interval.Lower > 0 : interval.Upper < 0;
         var significantlyBetter = harmUp ? interval.Upper < 0 : interval.Lower > 0;
