@@ -162,6 +162,8 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
             MultipleTestingCorrection = MultipleTestingCorrection.Holm,
             AutoRollback = settings.AutoRollback,
             Horizon = new Horizon { MaxDuration = Duration.FromTimeSpan(settings.Duration + TimeSpan.FromMinutes(1)) },
+            // The always-valid intervals are tightest at N* units (both arms): every simulated user, the demo's whole sample.
+            SequentialNStar = settings.Users,
         };
         experiment.Variants.Add(new Variant { Key = "control", DisplayName = "Current router", Weight = 50, IsControl = true });
         experiment.Variants.Add(new Variant { Key = "new-router", DisplayName = "New router", Weight = 50 });
