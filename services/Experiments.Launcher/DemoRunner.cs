@@ -161,7 +161,8 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
             Power = 0.8,
             MultipleTestingCorrection = MultipleTestingCorrection.Holm,
             AutoRollback = settings.AutoRollback,
-            Horizon = new Horizon { MaxDuration = Duration.FromTimeSpan(settings.Duration + TimeSpan.FromMinutes(1)) },
+            // Verdicts measure time in event time, and the demo's events carry their simulated days' times.
+            Horizon = new Horizon { MaxDuration = Duration.FromTimeSpan(TimeSpan.FromDays(settings.Days)) },
             // The always-valid intervals are tightest at N* units (both arms): every simulated user, the demo's whole sample.
             SequentialNStar = settings.Users,
         };

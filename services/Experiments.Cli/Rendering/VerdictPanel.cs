@@ -196,7 +196,7 @@ internal static class VerdictPanel
     private static string Horizon(HorizonProgress horizon)
     {
         var units = horizon.MaxUnits > 0 ? $"{Formats.Count(horizon.Units)} of {Formats.Count(horizon.MaxUnits)} units" : $"{Formats.Count(horizon.Units)} units";
-        var time = horizon.MaxDuration is not null ? $"{Formats.Span(horizon.Elapsed)} of {Formats.Span(horizon.MaxDuration)}" : $"{Formats.Span(horizon.Elapsed)} elapsed";
+        var time = (horizon.MaxDuration is not null ? $"{Formats.Span(horizon.Elapsed)} of {Formats.Span(horizon.MaxDuration)}" : $"{Formats.Span(horizon.Elapsed)} elapsed") + " (event time)";
         var open = horizon.MaxUnits == 0 && horizon.MaxDuration is null ? " (open-ended)" : "";
         return $"{units} · {time}{open}" + (horizon.Reached ? " · reached" : "");
     }

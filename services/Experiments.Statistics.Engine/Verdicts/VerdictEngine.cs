@@ -215,11 +215,15 @@ public static class VerdictEngine
         return results.Select(r => r.Decision).MinBy(d => Array.IndexOf(order, d));
     }
 
+    // Event time throughout, the clock of the as-of time and of the power analysis's estimate: from the first exposure
+    // to the latest event. The start RPC's wall-clock time would mix clocks whenever events are dated otherwise
+    // (backfills, the demo's simulated days), reading "0 s elapsed" for a run minutes old.
     private static HorizonResult Horizon(ExperimentAggregate aggregate, DateTimeOffset asOf)
     {
         var definition = aggregate.Definition;
-        var start = definition.StartTime
-            ?? (aggregate.FirstExposureUnixSeconds == long.MaxValue ? asOf : DateTimeOffset.FromUnixTimeSeconds(aggregate.FirstExposureUnixSeconds));
+        var start = aggregate.FirstExposureUnixSeconds != long.MaxValue
+            ? DateTimeOffset.FromUnixTimeSeconds(aggregate.FirstExposureUnixSeconds)
+            : definition.StartTime ?? asOf;
         var end = definition.StopTime is { } stop && stop < asOf ? stop : asOf;
         var elapsed = end > start ? end - start : TimeSpan.Zero;
         var units = aggregate.TotalUnits;

@@ -85,7 +85,7 @@ public sealed record MetricResult(
 /// <summary>Pearson χ² of exposures against the weights.</summary>
 public sealed record SampleRatioResult(IReadOnlyList<long> Observed, IReadOnlyList<double> ExpectedShares, IReadOnlyList<double> Expected, double ChiSquare, int DegreesOfFreedom, double PValue, double Threshold, bool Passed);
 
-/// <summary>Progress against the planned horizon.</summary>
+/// <summary>Progress against the planned horizon, in event time: <paramref name="Elapsed"/> runs from the first exposure to the latest event.</summary>
 public sealed record HorizonResult(TimeSpan Elapsed, TimeSpan? MaxDuration, long Units, long MaxUnits, bool Reached);
 
 /// <summary>What the engine concludes about an experiment at one moment.</summary>

@@ -20,7 +20,7 @@ public sealed class VerdictCommandTests
         Assert.Contains("Decision: SHIP fast-engine", text, StringComparison.Ordinal);
         Assert.Contains("• p99 latency of PlaceOrder 12.4% lower (always-valid 95% CI -15.1% to -9.6%)", text, StringComparison.Ordinal);
         Assert.Contains("Sample ratio: passed χ² = 0.0576, df 1, p = 0.810 (fails below 0.001); control 5,012 (expected 5,000), fast-engine 4,988 (expected 5,000)", text, StringComparison.Ordinal);
-        Assert.Contains("Horizon: 10,000 of 20,000 units · 1d 6h elapsed", text, StringComparison.Ordinal);
+        Assert.Contains("Horizon: 10,000 of 20,000 units · 1d 6h elapsed (event time)", text, StringComparison.Ordinal);
         Assert.Contains("p99-place-order · LATENCY_P99 of PlaceOrder · PRIMARY · clustered quantile difference (delta method)", text, StringComparison.Ordinal);
         Assert.Contains("errors-place-order · ERROR_RATE of PlaceOrder · GUARDRAIL · delta-method ratio z-test", text, StringComparison.Ordinal);
         // The latency row: control and treatment values, the relative effect with the interval and p-value the

@@ -191,7 +191,7 @@ function facts(verdict, experiment) {
   const items = [
     fact('Enrolled', `${f.count(units)} ${unit}`, maxUnits > 0 ? `of ${f.count(maxUnits)} planned` : 'no unit limit',
       maxUnits > 0 ? chart.bar(units / maxUnits, 'info', `${f.share(units / maxUnits, 0)} of planned units`) : null, { 'data-units': horizon.units }),
-    fact('Running for', f.span(elapsed), maxDuration > 0 ? `of ${f.span(maxDuration)} planned` : 'open-ended',
+    fact('Running for', f.span(elapsed), (maxDuration > 0 ? `of ${f.span(maxDuration)} planned` : 'open-ended') + ', event time',
       maxDuration > 0 ? chart.bar(elapsed / maxDuration, 'info', `${f.share(elapsed / maxDuration, 0)} of planned time`) : null),
     units === 0
       ? fact('Sample ratio', 'No data yet', 'no unit exposed so far', null, { class: 'fact' })
@@ -203,7 +203,7 @@ function facts(verdict, experiment) {
     const remaining = f.seconds(power.estimatedTimeRemaining);
     items.push(fact('Power', observed >= required ? 'Reached' : `${f.share(Math.min(1, observed / required), 0)}`,
       `${f.count(observed)} of ${f.count(required)} ${unit}/arm for ±${f.pct(power.minimumDetectableEffect, 1).replace('+', '')} at ${f.share(power.targetPower, 0)} power` +
-        (observed < required && Number.isFinite(remaining) ? ` · ~${f.span(remaining)} to go` : ''),
+        (observed < required && Number.isFinite(remaining) ? ` · ~${f.span(remaining)} to go in event time` : ''),
       chart.bar(observed / required, observed >= required ? 'good' : 'info', 'power progress')));
   }
   return h('dl', { class: 'facts' }, items);

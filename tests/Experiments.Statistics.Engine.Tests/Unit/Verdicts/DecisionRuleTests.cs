@@ -82,6 +82,20 @@ public sealed class DecisionRuleTests
         Assert.True(checkedComparisons > 500);
     }
 
+    [Fact]
+    public void Elapsed_time_is_event_time_from_the_first_exposure_even_when_the_start_was_recorded_later()
+    {
+        var shard = new ShardAggregator(eventIdWindow: 1_000);
+        // Started (wall clock) long after the events' own times, as with backfilled or simulated days.
+        var experiment = shard.Define(GuardedTraffic.Definition(0.10, 0.30, 3_000) with { StartTime = DateTimeOffset.UnixEpoch.AddYears(60) });
+        new GuardedTraffic(5).Apply(shard, 1_001);
+
+        var verdict = VerdictEngine.Evaluate(experiment.Snapshot(), DateTimeOffset.UnixEpoch.AddYears(60));
+
+        // GuardedTraffic spaces units 100 ms apart, the last unit's events 3 ms after its exposure: 100.003 s, truncated to whole seconds.
+        Assert.Equal(TimeSpan.FromSeconds(100), verdict.Horizon.Elapsed);
+    }
+
     [Theory]
     [InlineData(0.0, "< 1e-300")]
     [InlineData(2.5e-7, "2.5e-7")]
