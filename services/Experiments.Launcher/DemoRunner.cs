@@ -169,7 +169,9 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
         experiment.Variants.Add(new Variant { Key = "control", DisplayName = "Current router", Weight = 50, IsControl = true });
         experiment.Variants.Add(new Variant { Key = "new-router", DisplayName = "New router", Weight = 50 });
         experiment.Kpis.Add(new Kpi { Key = "orders-p50", DisplayName = "Orders p50 latency", Kind = KpiKind.LatencyP50, Role = KpiRole.Primary, ApiName = orders, Direction = DesiredDirection.Decrease });
-        experiment.Kpis.Add(new Kpi { Key = "orders-p99", DisplayName = "Orders p99 latency", Kind = KpiKind.LatencyP99, Role = KpiRole.Guardrail, ApiName = orders, Direction = DesiredDirection.Decrease, Tolerance = 0.10 });
+        // A p99 on a loaded machine is noisy (scheduling delays reach both arms' tails): 20%, not 10%, lets a ~2,000-user
+        // run show an unharmed or improved tail within it, while the planted regression (+200% or more) lies far beyond.
+        experiment.Kpis.Add(new Kpi { Key = "orders-p99", DisplayName = "Orders p99 latency", Kind = KpiKind.LatencyP99, Role = KpiRole.Guardrail, ApiName = orders, Direction = DesiredDirection.Decrease, Tolerance = 0.20 });
         // SHIP needs the error rate shown within its tolerance; at 2% errors over ~2,000 users a 50% tolerance takes
         // about 1,700 users per arm to show with 95% power, "at most double" about 600, while three times the errors
         // still lie beyond it.
