@@ -133,8 +133,8 @@ public static class VerdictEngine
                 }
                 if (metric.Role == MetricRole.Guardrail)
                 {
-                    var fixedGuardrail = comparison.Fixed.PValue;
-                    results.Add(ComparisonRule.Guardrail(definition, metric, comparison, scales[k][c], treatmentKey, controlKey, fixedGuardrail));
+                    // Outside the corrected family, so its fixed-horizon p-value stays unadjusted too.
+                    results.Add(ComparisonRule.Guardrail(definition, metric, comparison, scales[k][c], treatmentKey, controlKey, comparison.Fixed.PValue));
                     continue;
                 }
                 var (rawP, adjustedP, fixedAdjusted) = adjusted.TryGetValue((k, c), out var a) ? a : (double.NaN, double.NaN, double.NaN);
