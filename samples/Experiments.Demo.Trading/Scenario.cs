@@ -44,8 +44,11 @@ public sealed record BrokerProfile(double MedianMs, double Sigma, double TailPro
 /// <summary>The broker profiles of both routers for a scenario.</summary>
 public sealed record ScenarioProfiles(Scenario Scenario, BrokerProfile Current, BrokerProfile New)
 {
-    /// <summary>The current router: ~24 ms median, a light tail to ~80 ms, 1% broker errors.</summary>
-    public static readonly BrokerProfile Baseline = new(MedianMs: 24, Sigma: 0.25, TailProbability: 0.01, TailMinMs: 50, TailMaxMs: 80, ErrorRate: 0.01);
+    /// <summary>
+    /// The current router: ~24 ms median, a light tail to ~80 ms, 2% broker errors. Errors at 2% (not rarer) let a demo
+    /// run of ~2,000 users show the error-rate guardrail within its 50% tolerance, which SHIP needs.
+    /// </summary>
+    public static readonly BrokerProfile Baseline = new(MedianMs: 24, Sigma: 0.25, TailProbability: 0.01, TailMinMs: 50, TailMaxMs: 80, ErrorRate: 0.02);
 
     /// <summary>Profiles for <paramref name="scenario"/>.</summary>
     public static ScenarioProfiles For(Scenario scenario) => scenario switch
@@ -53,7 +56,7 @@ public sealed record ScenarioProfiles(Scenario Scenario, BrokerProfile Current, 
         Scenario.P99Regression => new(scenario, Baseline, Baseline with { MedianMs = 16, TailProbability = 0.04, TailMinMs = 180, TailMaxMs = 260 }),
         Scenario.Improvement => new(scenario, Baseline, Baseline with { MedianMs = 16, TailMinMs = 30, TailMaxMs = 45 }),
         Scenario.AA => new(scenario, Baseline, Baseline),
-        Scenario.Errors => new(scenario, Baseline, Baseline with { MedianMs = 18, ErrorRate = 0.03 }),
+        Scenario.Errors => new(scenario, Baseline, Baseline with { MedianMs = 18, ErrorRate = 3 * Baseline.ErrorRate }),
         _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
     };
 

@@ -41,6 +41,9 @@ internal static class Formats
         _ => p.ToString(p < 0.01 ? "0.0000" : "0.000", Invariant),
     };
 
+    /// <summary>The coverage of an interval at error level <paramref name="alpha"/>: 0.05 → "95%".</summary>
+    public static string Level(double alpha) => ((1 - alpha) * 100).ToString("0.##", Invariant) + "%";
+
     public static string Time(Timestamp? time) =>
         time is null ? "—" : time.ToDateTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", Invariant);
 

@@ -7,8 +7,9 @@ namespace Experiments.Cli.Rendering;
 
 /// <summary>
 /// A verdict as people read it: the decision with its reasons, the sample-ratio check and the horizon, then one table
-/// per KPI with each treatment against the control — values per arm, effect with its always-valid interval (what
-/// decisions use), p-values, decision and reasons.
+/// per KPI with each treatment against the control — values per arm, the always-valid interval and p-value the decision
+/// used (a guardrail's row says whether it is within, beyond or not yet shown within its tolerance), the fixed-horizon
+/// figures labelled as such, decision and reasons.
 /// </summary>
 internal static class VerdictPanel
 {
@@ -19,17 +20,20 @@ internal static class VerdictPanel
             new Markup(
                 $"[bold]{Markup.Escape(verdict.ExperimentId)}[/] · revision {verdict.ExperimentRevision} · {ExperimentViews.StatusMarkup(verdict.ExperimentStatus)}" +
                 $" · computed {Formats.Time(verdict.ComputeTime)} (data up to {Formats.Time(verdict.AsOfTime)})"),
-            new Markup($"[bold]Decision:[/] {DecisionMarkup(verdict.Decision)}" +
-                (verdict.WinningVariantKey.Length > 0 ? $" [bold]{Markup.Escape(verdict.WinningVariantKey)}[/]" : "") +
-                (verdict.AutoRollbackTriggered ? " [red](auto-rollback triggered: the flag serves the control)[/]" : "")),
+            new Markup(DecisionLine(verdict)),
         };
+        if (verdict.GuardrailBreach is { } breach)
+        {
+            parts.Add(new Markup(Markup.Escape(
+                $"ROLL_BACK since {Formats.Time(breach.AsOfTime)} ({breach.KpiKey} in {breach.VariantKey}); a breach shown by the always-valid interval stays")));
+        }
         if (verdict.Reasons.Count > 0)
         {
             parts.Add(Bullets(verdict.Reasons));
         }
         if (verdict.SampleRatioCheck is { } srm)
         {
-            parts.Add(new Markup("[bold]Sample ratio:[/] " + SampleRatio(srm)));
+            parts.Add(new Markup("[bold]Sample ratio:[/] " + SampleRatioLine(srm)));
         }
         if (verdict.Horizon is { } horizon)
         {
@@ -43,6 +47,17 @@ internal static class VerdictPanel
             parts.Add(Kpi(result, Alpha(verdict)));
         }
         return new Rows(parts);
+    }
+
+    // A stopped experiment's verdict is final: it says so rather than KEEP_RUNNING.
+    private static string DecisionLine(Verdict verdict)
+    {
+        var decision = DecisionMarkup(verdict.Decision) +
+            (verdict.WinningVariantKey.Length > 0 ? $" [bold]{Markup.Escape(verdict.WinningVariantKey)}[/]" : "") +
+            (verdict.AutoRollbackTriggered ? " [red](auto-rollback triggered: the flag serves the control)[/]" : "");
+        return verdict.ExperimentStatus == ExperimentStatus.Stopped
+            ? $"[bold]Decision:[/] [bold]STOPPED[/] · last decision {decision}"
+            : $"[bold]Decision:[/] {decision}";
     }
 
     public static string DecisionMarkup(VerdictDecision decision) => decision switch
@@ -66,27 +81,31 @@ internal static class VerdictPanel
             (result.Direction == DesiredDirection.Unspecified ? "" : $" · {Names.Of(result.Direction).ToLowerInvariant()} is better") +
             (result.TestName.Length > 0 ? $" · {result.TestName}" : "");
         var table = new Table().Border(TableBorder.Rounded).Title(new TableTitle(title, new Style(decoration: Decoration.Bold)))
-            .AddColumns("VARIANT", "CONTROL", "TREATMENT", $"EFFECT ({level} always-valid CI)", "P-VALUE", "DECISION", "REASONS");
+            .AddColumns("VARIANT", "CONTROL", "TREATMENT", "EFFECT (always-valid CI the decision used)", "P-VALUE the decision used", "FIXED-HORIZON (reference only)", "DECISION", "REASONS");
         var control = result.Arms.FirstOrDefault();
         foreach (var comparison in result.Comparisons)
         {
             var treatment = result.Arms.FirstOrDefault(a => a.VariantKey == comparison.VariantKey);
             Func<double, string> relative = v => Formats.Share(v, signed: true);
             Func<double, string> absolute = v => Formats.KpiValue(result.Kind, v, signed: true);
+            var decisionLevel = comparison.DecisionLevel > 0 ? comparison.DecisionLevel : alpha;
+            var interval = comparison.DecisionInterval ?? comparison.RelativeConfidenceSequence;
             table.AddRow(
                 new Text(comparison.VariantKey + (comparison.ControlVariantKey.Length > 0 ? $"\nvs {comparison.ControlVariantKey}" : "")),
                 new Text(Arm(result.Kind, control)),
                 new Text(Arm(result.Kind, treatment)),
-                new Text($"{relative(comparison.RelativeEffect)} {Formats.Interval(comparison.RelativeConfidenceSequence, relative)}\n" +
-                    $"{absolute(comparison.AbsoluteEffect)} {Formats.Interval(comparison.AbsoluteConfidenceSequence, absolute)}"),
-                new Text($"{Formats.PValue(comparison.AdjustedSequentialPValue)} always-valid, adjusted\n" +
-                    $"{Formats.PValue(comparison.PValue)} fixed-horizon"),
-                new Markup(KpiDecisionMarkup(comparison.Decision)),
+                new Text($"{relative(comparison.RelativeEffect)} {Formats.Interval(interval, relative)} ({Formats.Level(decisionLevel)})\n" +
+                    $"{absolute(comparison.AbsoluteEffect)} {Formats.Interval(comparison.AbsoluteConfidenceSequence, absolute)} ({Formats.Level(alpha)}, absolute)"),
+                new Text(DecisionPValue(result, comparison)),
+                new Text($"{relative(comparison.RelativeEffect)} {Formats.Interval(comparison.RelativeCi, relative)}\np = {Formats.PValue(comparison.PValue)}, adjusted {Formats.PValue(comparison.AdjustedPValue)}"),
+                new Markup(KpiDecisionMarkup(comparison.Decision) + GuardrailMarkup(result, comparison)),
                 new Text(string.Join('\n', comparison.Reasons)));
         }
         if (result.Comparisons.Count == 0)
         {
-            table.AddRow(new Text("—"), new Text(Arm(result.Kind, control)), new Text("—"), new Text("—"), new Text("—"), new Markup(KpiDecisionMarkup(result.Decision)), new Text(""));
+            table.AddRow(new Text("—"), new Text(Arm(result.Kind, control)), new Text("—"), new Text("—"), new Text("—"), new Text("—"),
+                new Markup(KpiDecisionMarkup(result.Decision) + (result.Role == KpiRole.Guardrail ? "\n[yellow]not yet shown within tolerance[/]" : "")),
+                new Text(string.Join('\n', result.Reasons)));
         }
 
         var parts = new List<IRenderable> { table, new Markup($"  KPI decision: {KpiDecisionMarkup(result.Decision)}") };
@@ -104,6 +123,28 @@ internal static class VerdictPanel
         }
         return new Rows(parts);
     }
+
+    private static string DecisionPValue(KpiResult result, ArmComparison comparison)
+    {
+        if (double.IsNaN(comparison.DecisionPValue))
+        {
+            return "—";
+        }
+        return result.Role == KpiRole.Guardrail
+            ? $"p = {Formats.PValue(comparison.DecisionPValue)}\nalways-valid, against the {Formats.Share(Harm(result))} tolerance"
+            : $"p = {Formats.PValue(comparison.DecisionPValue)}\nalways-valid, adjusted";
+    }
+
+    // The tolerance on the harmful side: +10% for a KPI that should decrease, −10% for one that should increase.
+    private static double Harm(KpiResult result) => result.Direction == DesiredDirection.Increase ? -result.Tolerance : result.Tolerance;
+
+    private static string GuardrailMarkup(KpiResult result, ArmComparison comparison) => comparison.GuardrailStatus switch
+    {
+        GuardrailStatus.WithinTolerance => $"\n[green]within tolerance[/] ({Markup.Escape(Formats.Share(Harm(result), signed: true))})",
+        GuardrailStatus.BeyondTolerance => $"\n[red]beyond tolerance[/] ({Markup.Escape(Formats.Share(Harm(result), signed: true))})",
+        GuardrailStatus.NotYetShown => $"\n[yellow]not yet shown within tolerance[/] ({Markup.Escape(Formats.Share(Harm(result), signed: true))})",
+        _ => "",
+    };
 
     private static string Arm(KpiKind kind, ArmEstimate? arm)
     {
@@ -149,19 +190,28 @@ internal static class VerdictPanel
             $"χ² = {Formats.Number(srm.ChiSquare)}, df {srm.DegreesOfFreedom}, p = {Formats.PValue(srm.PValue)} (fails below {Formats.Number(srm.Threshold)}); {arms}");
     }
 
+    private static string SampleRatioLine(SampleRatioCheck srm) =>
+        srm.Arms.Sum(a => a.ObservedUnits) == 0 ? "[grey]no data yet[/] (no unit exposed)" : SampleRatio(srm);
+
     private static string Horizon(HorizonProgress horizon)
     {
         var units = horizon.MaxUnits > 0 ? $"{Formats.Count(horizon.Units)} of {Formats.Count(horizon.MaxUnits)} units" : $"{Formats.Count(horizon.Units)} units";
-        var time = horizon.MaxDuration is not null ? $"{Formats.Span(horizon.Elapsed)} of {Formats.Span(horizon.MaxDuration)}" : $"{Formats.Span(horizon.Elapsed)} elapsed";
+        var time = (horizon.MaxDuration is not null ? $"{Formats.Span(horizon.Elapsed)} of {Formats.Span(horizon.MaxDuration)}" : $"{Formats.Span(horizon.Elapsed)} elapsed") + " (event time)";
         var open = horizon.MaxUnits == 0 && horizon.MaxDuration is null ? " (open-ended)" : "";
         return $"{units} · {time}{open}" + (horizon.Reached ? " · reached" : "");
     }
 
     private static string Power(PowerAnalysis power)
     {
-        var text = $"Power: {Formats.Count(power.ObservedUnitsPerArm)} of {Formats.Count(power.RequiredUnitsPerArm)} units per arm needed to detect " +
-            $"{Formats.Share(power.MinimumDetectableEffect)} with power {Formats.Number(power.TargetPower)}";
-        return power.EstimatedTimeRemaining is { } remaining ? text + $" (about {Formats.Span(remaining)} to go)" : text;
+        var goal = power.NonInferiority
+            ? $"to show it within its {Formats.Share(power.MinimumDetectableEffect)} tolerance if unharmed"
+            : $"to detect {Formats.Share(power.MinimumDetectableEffect)}";
+        if (power.ObservedUnitsPerArm >= power.RequiredUnitsPerArm)
+        {
+            return $"Power: {Formats.Count(power.ObservedUnitsPerArm)} units per arm, past the {Formats.Count(power.RequiredUnitsPerArm)} planned {goal} with power {Formats.Number(power.TargetPower)}";
+        }
+        var text = $"Power: {Formats.Count(power.ObservedUnitsPerArm)} of {Formats.Count(power.RequiredUnitsPerArm)} units per arm needed {goal} with power {Formats.Number(power.TargetPower)}";
+        return power.EstimatedTimeRemaining is { } remaining ? text + $" (about {Formats.Span(remaining)} to go in event time, at the enrolment rate so far)" : text;
     }
 
     private static string Tail(TailContributor contributor)

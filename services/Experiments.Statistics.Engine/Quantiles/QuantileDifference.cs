@@ -43,7 +43,12 @@ public static class QuantileDifference
             Interval(difference, standardError, z),
             relative,
             Interval(relative, relativeStandardError, z),
-            pValue);
+            pValue)
+        {
+            // The z behind the p-value, so every normal-theory test reports its statistic.
+            Statistic = standardError > 0 && double.IsFinite(standardError) ? difference / standardError : double.NaN,
+            DegreesOfFreedom = double.PositiveInfinity,
+        };
     }
 
     private static ConfidenceInterval Interval(double estimate, double standardError, double z) =>

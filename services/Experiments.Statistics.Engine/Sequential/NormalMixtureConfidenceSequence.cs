@@ -67,19 +67,30 @@ public sealed class NormalMixtureConfidenceSequence
     public double Rho { get; }
 
     /// <summary>The half-width of the interval for an estimate with variance <paramref name="variance"/> after <paramref name="totalUnits"/> units.</summary>
-    public double HalfWidth(double variance, long totalUnits)
+    public double HalfWidth(double variance, long totalUnits) => HalfWidth(variance, totalUnits, Alpha);
+
+    /// <summary>
+    /// The half-width at level 1 − <paramref name="level"/> with ρ kept at the configured α and N* (a smaller
+    /// level is what a multiple-testing correction spends on one comparison). Dual to <see cref="PValue"/>:
+    /// |θ̂| ≥ half-width exactly when p ≤ <paramref name="level"/>.
+    /// </summary>
+    public double HalfWidth(double variance, long totalUnits, double level)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(totalUnits);
+        SignificanceLevel.Validate(level);
         double n = totalUnits;
         var nRho2 = n * Rho * Rho;
         var perUnitVariance = n * variance;
-        return Math.Sqrt(perUnitVariance * 2 * (nRho2 + 1) / (n * nRho2) * Math.Log(Math.Sqrt(nRho2 + 1) / Alpha));
+        return Math.Sqrt(perUnitVariance * 2 * (nRho2 + 1) / (n * nRho2) * Math.Log(Math.Sqrt(nRho2 + 1) / level));
     }
 
     /// <summary>The always-valid interval for <paramref name="effect"/> after <paramref name="totalUnits"/> units.</summary>
-    public ConfidenceInterval Interval(EffectEstimate effect, long totalUnits) =>
+    public ConfidenceInterval Interval(EffectEstimate effect, long totalUnits) => Interval(effect, totalUnits, Alpha);
+
+    /// <summary>The always-valid interval at level 1 − <paramref name="level"/> (ρ from the configured α and N*).</summary>
+    public ConfidenceInterval Interval(EffectEstimate effect, long totalUnits, double level) =>
         double.IsFinite(effect.Value) && double.IsFinite(effect.Variance)
-            ? ConfidenceInterval.Around(effect.Value, HalfWidth(effect.Variance, totalUnits))
+            ? ConfidenceInterval.Around(effect.Value, HalfWidth(effect.Variance, totalUnits, level))
             : ConfidenceInterval.Unbounded;
 
     /// <summary>The always-valid p-value for H₀: effect = 0.</summary>
@@ -103,18 +114,19 @@ public sealed class NormalMixtureConfidenceSequence
     }
 
     /// <summary>
-    /// Compares treatment with control: always-valid intervals for the difference and for the relative effect
-    /// (delta-method variance), and the always-valid p-value of the difference. N counts units in both arms.
+    /// Compares treatment with control: the always-valid interval of the difference, and the relative effect's
+    /// interval and p-value on one scale (<see cref="RelativeScale"/>: the log ratio when both arms are positive),
+    /// so the relative interval excludes 0 exactly when p ≤ α. N counts units in both arms.
     /// </summary>
     public TestResult Compare(ArmEstimate control, ArmEstimate treatment)
     {
         var totalUnits = control.Units + treatment.Units;
         var difference = EffectEstimate.Difference(control, treatment);
-        var relative = RelativeEffect.Estimate(control, treatment);
+        var scale = RelativeScale.Of(control, treatment, this);
         var statistic = difference.Variance > 0 ? difference.Value / difference.StandardError : double.NaN;
         return new TestResult(Name, control.Value, treatment.Value, control.Units, treatment.Units,
-            difference.Value, Interval(difference, totalUnits), relative.Value, Interval(relative, totalUnits),
-            PValue(difference, totalUnits))
+            difference.Value, Interval(difference, totalUnits), scale.RelativeEffect, scale.Interval(Alpha),
+            scale.PValue())
         {
             Statistic = statistic,
             DegreesOfFreedom = double.PositiveInfinity,

@@ -40,5 +40,13 @@ internal static class ReasonText
     public static string Number(double value) =>
         double.IsFinite(value) ? value.ToString(Math.Abs(value) >= 1e-3 || value == 0 ? "0.####" : "0.###e0", Invariant) : value.ToString(Invariant);
 
-    public static string PValue(double p) => p.ToString(p >= 1e-3 ? "0.####" : "0.##e0", Invariant);
+    // Below ~1e-300 the always-valid p-value underflows to 0; "0e0" would claim certainty.
+    public static string PValue(double p) =>
+        double.IsNaN(p) ? "n/a" : p < 1e-300 ? "< 1e-300" : p.ToString(p >= 1e-3 ? "0.####" : "0.##e0", Invariant);
+
+    public static string Duration(TimeSpan span) =>
+        span.TotalDays >= 2 ? string.Create(Invariant, $"{span.TotalDays:0.#} d")
+        : span.TotalHours >= 2 ? string.Create(Invariant, $"{span.TotalHours:0.#} h")
+        : span.TotalMinutes >= 2 ? string.Create(Invariant, $"{span.TotalMinutes:0} min")
+        : string.Create(Invariant, $"{Math.Ceiling(span.TotalSeconds):0} s");
 }

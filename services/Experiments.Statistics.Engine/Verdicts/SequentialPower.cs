@@ -18,12 +18,69 @@ public static class SequentialPower
     public static long RequiredUnitsPerArm(NormalMixtureConfidenceSequence sequence, double effect, double unitVariance, double power)
     {
         ArgumentNullException.ThrowIfNull(sequence);
-        if (!(effect != 0 && unitVariance > 0 && double.IsFinite(effect) && double.IsFinite(unitVariance)))
+        return effect != 0 && unitVariance > 0 && double.IsFinite(effect) && double.IsFinite(unitVariance)
+            ? Solve(n => PowerAt(sequence, effect, unitVariance, n), power)
+            : 0;
+    }
+
+    /// <summary>
+    /// Units per arm at which an unharmed KPI (true effect 0) is shown within a non-inferiority
+    /// <paramref name="margin"/> (same scale as the variance) with probability <paramref name="power"/>.
+    /// </summary>
+    public static long RequiredUnitsForNonInferiority(NormalMixtureConfidenceSequence sequence, double margin, double unitVariance, double power)
+    {
+        ArgumentNullException.ThrowIfNull(sequence);
+        return margin != 0 && unitVariance > 0 && double.IsFinite(margin) && double.IsFinite(unitVariance)
+            ? Solve(n => NonInferiorityPowerAt(sequence, margin, unitVariance, n), power)
+            : 0;
+    }
+
+    /// <summary>
+    /// Probability that, with no true effect, the sequence's harmful bound lies inside <paramref name="margin"/> at the
+    /// look with <paramref name="unitsPerArm"/> units per arm: Φ(|margin|/s − c).
+    /// </summary>
+    public static double NonInferiorityPowerAt(NormalMixtureConfidenceSequence sequence, double margin, double unitVariance, long unitsPerArm)
+    {
+        ArgumentNullException.ThrowIfNull(sequence);
+        var variance = 2 * unitVariance / unitsPerArm;
+        var standardError = Math.Sqrt(variance);
+        var critical = sequence.HalfWidth(variance, 2 * unitsPerArm) / standardError;
+        return StandardNormal.UpperTail(critical - Math.Abs(margin) / standardError);
+    }
+
+    /// <summary>
+    /// Units per arm at which SHIP is reached with probability <paramref name="power"/>: the primary's effect
+    /// <paramref name="effect"/> detected and every guardrail, unharmed, shown within its margin. The KPIs are taken
+    /// as independent, so the probability is the product of the single ones (correlated KPIs need fewer units).
+    /// </summary>
+    public static long RequiredUnitsToShip(NormalMixtureConfidenceSequence sequence, double effect, double unitVariance,
+        IReadOnlyList<(double Margin, double UnitVariance)> guardrails, double power)
+    {
+        ArgumentNullException.ThrowIfNull(sequence);
+        ArgumentNullException.ThrowIfNull(guardrails);
+        return effect != 0 && unitVariance > 0 && double.IsFinite(effect) && double.IsFinite(unitVariance)
+            ? Solve(n => ShipPowerAt(sequence, effect, unitVariance, guardrails, n), power)
+            : 0;
+    }
+
+    /// <summary>The probability of SHIP at the look with <paramref name="unitsPerArm"/> units per arm (see <see cref="RequiredUnitsToShip"/>).</summary>
+    public static double ShipPowerAt(NormalMixtureConfidenceSequence sequence, double effect, double unitVariance,
+        IReadOnlyList<(double Margin, double UnitVariance)> guardrails, long unitsPerArm)
+    {
+        ArgumentNullException.ThrowIfNull(guardrails);
+        var probability = PowerAt(sequence, effect, unitVariance, unitsPerArm);
+        foreach (var (margin, variance) in guardrails)
         {
-            return 0;
+            probability *= NonInferiorityPowerAt(sequence, margin, variance, unitsPerArm);
         }
+        return probability;
+    }
+
+    // Power increases in n: doubling to bracket, then bisection.
+    private static long Solve(Func<long, double> powerAt, double power)
+    {
         long low = 1, high = 2;
-        while (PowerAt(sequence, effect, unitVariance, high) < power)
+        while (powerAt(high) < power)
         {
             high *= 2;
             if (high > 1L << 50)
@@ -34,7 +91,7 @@ public static class SequentialPower
         while (high - low > 1)
         {
             var mid = low + (high - low) / 2;
-            if (PowerAt(sequence, effect, unitVariance, mid) >= power)
+            if (powerAt(mid) >= power)
             {
                 high = mid;
             }

@@ -11,13 +11,37 @@ namespace Experiments.Statistics.Engine.Verdicts;
 /// <summary>
 /// Turns an experiment's per-variant aggregates into a verdict: SRM gate, one test per KPI chosen by the
 /// randomization unit, always-valid confidence sequences beside fixed-horizon results, multiplicity correction
-/// across every comparison, guardrail tolerances, power, tail contributors, and a decision with reasons.
+/// across the superiority tests, guardrail tolerances, power, tail contributors, and a decision with reasons.
 /// </summary>
 /// <remarks>
-/// Decisions rest on the always-valid p-values after the experiment's correction (Holm by default): each is
-/// valid at every look simultaneously, and Holm's first false rejection needs some true null below α/m₀, so the
-/// chance that any look ever ships or rolls back on noise stays at or below α. A guardrail's decisive p-value
-/// tests "harm beyond the tolerance" (the relative effect's sequence shifted by the tolerance, harmful side only).
+/// <para>
+/// The rule (a deployment gate: it must never ship a harmful change). SHIP a treatment only when a primary KPI is
+/// significantly better and every guardrail is shown non-inferior: the harmful bound of its always-valid interval
+/// lies inside its tolerance. ROLL_BACK when any guardrail's always-valid interval lies entirely beyond its tolerance.
+/// Otherwise KEEP_RUNNING, naming what is still unknown; INCONCLUSIVE at the horizon with the primary effect bounded
+/// within ±MDE; INVALID on a sample ratio mismatch or conflicting exposures.
+/// </para>
+/// <para>
+/// Every figure a decision uses comes from one always-valid interval of the relative effect and the p-value dual to
+/// it, on the log ratio (<see cref="RelativeScale"/>), so they cannot disagree. Primary and secondary KPIs form the
+/// family of superiority tests the experiment's correction (Holm by default) adjusts; their decision interval is
+/// taken at the level the correction leaves each comparison (<see cref="ComparisonRule.Superiority"/>).
+/// </para>
+/// <para>
+/// Guardrails are tested at α each, unadjusted. SHIP requires all of them non-inferior: an intersection–union test,
+/// whose level is the largest of its component tests' levels, so no multiplicity adjustment is needed (Berger,
+/// "Multiparameter hypothesis testing and acceptance sampling", Technometrics 24, 1982; Berger &amp; Hsu, Statistical
+/// Science 11, 1996). Hence P(SHIP while some guardrail is harmed at or beyond its tolerance) ≤ P(that guardrail's
+/// interval ever misses its true effect) ≤ α, at every look at once. A ROLL_BACK on noise needs some guardrail's
+/// interval to miss its true effect by more than the tolerance; that error stops a change that was fine, and each
+/// guardrail contributes at most α to it.
+/// </para>
+/// <para>
+/// A ROLL_BACK, once reached, stays (<see cref="GuardrailBreach"/>): confidence sequences cover at every look
+/// simultaneously, so any stopping rule may act on the first look that shows a breach (Howard et al., arXiv
+/// 1810.08240, §1; the running intersection of the intervals stays valid), and a later look that straddles the
+/// tolerance again does not undo it.
+/// </para>
 /// </remarks>
 public static class VerdictEngine
 {
@@ -30,7 +54,8 @@ public static class VerdictEngine
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     /// <summary>The verdict for <paramref name="aggregate"/> (merged over all shards) computed at <paramref name="computeTime"/>.</summary>
-    public static VerdictResult Evaluate(ExperimentAggregate aggregate, DateTimeOffset computeTime)
+    /// <param name="earlierBreach">The breach an earlier verdict of this experiment showed, if any: the ROLL_BACK stays.</param>
+    public static VerdictResult Evaluate(ExperimentAggregate aggregate, DateTimeOffset computeTime, GuardrailBreach? earlierBreach = null)
     {
         ArgumentNullException.ThrowIfNull(aggregate);
         var definition = aggregate.Definition;
@@ -61,31 +86,32 @@ public static class VerdictEngine
             raw.Add(evaluator.Evaluate(k));
         }
 
-        // Pass 2: multiplicity across every comparison of every KPI.
-        var decisive = new List<double>();
+        // Pass 2: multiplicity across the superiority tests (primary and secondary KPIs, every treatment); guardrails
+        // stand outside the family (intersection–union, see the remarks). Fixed-horizon p-values get the same treatment.
+        var scales = raw.Select(r => r.Comparisons.Select(c => RelativeScale.Of(c.Control, c.Treatment, sequence)).ToList()).ToList();
+        var family = new List<double>();
         var fixedP = new List<double>();
         var index = new List<(int K, int C)>();
         for (var k = 0; k < raw.Count; k++)
         {
             for (var c = 0; c < raw[k].Comparisons.Count; c++)
             {
-                var comparison = raw[k].Comparisons[c];
-                var p = DecisivePValue(definition.Metrics[k], comparison, sequence);
-                if (double.IsNaN(p) || double.IsNaN(comparison.Fixed.PValue))
+                var p = scales[k][c].PValue();
+                if (definition.Metrics[k].Role == MetricRole.Guardrail || double.IsNaN(p) || double.IsNaN(raw[k].Comparisons[c].Fixed.PValue))
                 {
                     continue;
                 }
-                decisive.Add(p);
-                fixedP.Add(comparison.Fixed.PValue);
+                family.Add(p);
+                fixedP.Add(raw[k].Comparisons[c].Fixed.PValue);
                 index.Add((k, c));
             }
         }
-        var adjustedDecisive = Adjust(decisive, definition);
+        var adjustedFamily = Adjust(family, definition);
         var adjustedFixed = Adjust(fixedP, definition);
-        var adjusted = new Dictionary<(int, int), (double Decisive, double Fixed)>();
+        var adjusted = new Dictionary<(int, int), (double Raw, double Sequential, double Fixed)>();
         for (var i = 0; i < index.Count; i++)
         {
-            adjusted[index[i]] = (adjustedDecisive[i], adjustedFixed[i]);
+            adjusted[index[i]] = (family[i], adjustedFamily[i], adjustedFixed[i]);
         }
 
         // Pass 3: decisions per comparison and per KPI.
@@ -95,17 +121,24 @@ public static class VerdictEngine
             var metric = definition.Metrics[k];
             var (testName, arms, comparisons, caveats) = raw[k];
             var results = new List<ComparisonResult>();
-            foreach (var (comparison, c) in comparisons.Select((x, i) => (x, i)))
+            for (var c = 0; c < comparisons.Count; c++)
             {
+                var comparison = comparisons[c];
                 var treatmentKey = definition.Variants[comparison.Arm].Key;
                 if (invalid)
                 {
-                    results.Add(Result(comparison, treatmentKey, controlKey, double.NaN, double.NaN, MetricDecision.NotEvaluated, ["not evaluated: the verdict is INVALID"]));
+                    results.Add(new ComparisonResult(treatmentKey, controlKey, comparison.Fixed, comparison.Sequential, double.NaN, double.NaN,
+                        double.NaN, comparison.Supplementary, MetricDecision.NotEvaluated, ["not evaluated: the verdict is INVALID"]));
                     continue;
                 }
-                var (adjustedSequential, adjustedFixedP) = adjusted.TryGetValue((k, c), out var a) ? a : (double.NaN, double.NaN);
-                var (decision, why) = Decide(definition, metric, comparison, treatmentKey, adjustedSequential);
-                results.Add(Result(comparison, treatmentKey, controlKey, adjustedFixedP, adjustedSequential, decision, why));
+                if (metric.Role == MetricRole.Guardrail)
+                {
+                    // Outside the corrected family, so its fixed-horizon p-value stays unadjusted too.
+                    results.Add(ComparisonRule.Guardrail(definition, metric, comparison, scales[k][c], treatmentKey, controlKey, comparison.Fixed.PValue));
+                    continue;
+                }
+                var (rawP, adjustedP, fixedAdjusted) = adjusted.TryGetValue((k, c), out var a) ? a : (double.NaN, double.NaN, double.NaN);
+                results.Add(ComparisonRule.Superiority(definition, metric, comparison, scales[k][c], treatmentKey, controlKey, fixedAdjusted, rawP, adjustedP));
             }
             var metricDecision = invalid ? MetricDecision.NotEvaluated : MetricLevelDecision(metric, results);
             var metricReasons = new List<string>();
@@ -115,11 +148,18 @@ public static class VerdictEngine
             }
             metricReasons.AddRange(results.SelectMany(r => r.Reasons));
             metricReasons.AddRange(caveats);
-            var power = PowerOf(aggregate, sequence, metric, comparisons, arms, horizon);
-            if (power is not null && metricDecision is MetricDecision.NoSignificantDifference or MetricDecision.InsufficientData)
+            var power = PowerPlanner.Of(aggregate, sequence, metric, comparisons);
+            var undecided = metric.Role == MetricRole.Guardrail
+                ? results.Any(r => r.Guardrail == GuardrailStatus.NotYetShown)
+                : metricDecision is MetricDecision.NoSignificantDifference or MetricDecision.InsufficientData;
+            if (power is not null && undecided && !invalid)
             {
-                metricReasons.Add(string.Create(Invariant,
-                    $"{power.ObservedUnitsPerArm} units in the smallest arm of the {power.RequiredUnitsPerArm} per arm needed to detect a {ReasonText.Percent(power.MinimumDetectableEffect)} effect with {ReasonText.Percent(power.TargetPower)} power ({power.FixedHorizonUnitsPerArm} for a single fixed-horizon look)"));
+                var goal = power.NonInferiority
+                    ? $"show it within its {ReasonText.Percent(power.MinimumDetectableEffect)} tolerance if it is unharmed"
+                    : $"detect a {ReasonText.Percent(power.MinimumDetectableEffect)} effect";
+                metricReasons.Add(power.ObservedUnitsPerArm >= power.RequiredUnitsPerArm
+                    ? string.Create(Invariant, $"{power.ObservedUnitsPerArm} units in the smallest arm, past the {power.RequiredUnitsPerArm} per arm planned to {goal} with {ReasonText.Percent(power.TargetPower)} power ({power.FixedHorizonUnitsPerArm} for a single fixed-horizon look)")
+                    : string.Create(Invariant, $"{power.ObservedUnitsPerArm} units in the smallest arm of the {power.RequiredUnitsPerArm} per arm needed to {goal} with {ReasonText.Percent(power.TargetPower)} power ({power.FixedHorizonUnitsPerArm} for a single fixed-horizon look)"));
             }
             var tail = metric.Kind is MetricKind.LatencyMean or MetricKind.LatencyP50 or MetricKind.LatencyP95 or MetricKind.LatencyP99
                 ? TailReport.For(aggregate, aggregate.Layout.GroupOf[k], MetricLayout.TailProbability(metric.Kind))
@@ -128,34 +168,24 @@ public static class VerdictEngine
                 metricReasons, power, tail));
         }
 
-        var (decisionKind, winner) = invalid ? (VerdictDecisionKind.Invalid, null) : Overall(definition, metrics, horizon, reasons);
-        return new VerdictResult(definition.Id, definition.Revision, computeTime, asOf, decisionKind, winner, reasons, srm, metrics, horizon);
-    }
-
-    private static ComparisonResult Result(KpiComparison comparison, string treatmentKey, string controlKey, double adjustedFixed, double adjustedSequential, MetricDecision decision, List<string> reasons) =>
-        new(treatmentKey, controlKey, comparison.Fixed, comparison.Sequential, adjustedFixed, adjustedSequential,
-            RuledOutEffect.From(comparison.Sequential.RelativeCi).Magnitude, comparison.Supplementary, decision, reasons);
-
-    private static double DecisivePValue(MetricDefinition metric, KpiComparison comparison, NormalMixtureConfidenceSequence sequence)
-    {
-        if (metric.Role != MetricRole.Guardrail)
+        if (invalid)
         {
-            return comparison.Sequential.PValue;
+            // The data cannot be trusted now; a breach shown earlier is carried so that it is not forgotten.
+            if (earlierBreach is not null)
+            {
+                reasons.Add(string.Create(Invariant,
+                    $"an earlier look showed ROLL_BACK ({earlierBreach.AsOfTime.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC: {earlierBreach.Reason}); it stands again once the data are valid"));
+            }
+            return new VerdictResult(definition.Id, definition.Revision, computeTime, asOf, VerdictDecisionKind.Invalid, null, reasons, srm, metrics, horizon)
+            {
+                Breach = earlierBreach,
+            };
         }
-        // H₀: harm ≤ tolerance. Only the harmful side counts: a significant improvement is no breach.
-        var harmSign = metric.EffectiveDirection == DesiredDirection.Decrease ? 1.0 : -1.0;
-        var relative = RelativeEffect.Estimate(comparison.Control, comparison.Treatment);
-        var units = comparison.Control.Units + comparison.Treatment.Units;
-        if (double.IsNaN(relative.Value) || units <= 0)
+        var (decisionKind, winner, breach) = VerdictRule.Decide(definition, metrics, horizon, reasons, earlierBreach, asOf);
+        return new VerdictResult(definition.Id, definition.Revision, computeTime, asOf, decisionKind, winner, reasons, srm, metrics, horizon)
         {
-            return double.NaN;
-        }
-        var excess = relative.Value - harmSign * metric.Tolerance;
-        if (excess * harmSign <= 0)
-        {
-            return 1;
-        }
-        return sequence.PValue(new EffectEstimate(excess, relative.Variance), units);
+            Breach = breach,
+        };
     }
 
     private static double[] Adjust(List<double> pValues, ExperimentDefinition definition)
@@ -169,57 +199,6 @@ public static class VerdictEngine
             ? [.. MultipleTestingCorrection.Adjust(clamped, method, definition.Alpha).Adjusted]
             : clamped;
     }
-
-    private static (MetricDecision, List<string>) Decide(ExperimentDefinition definition, MetricDefinition metric, KpiComparison comparison, string treatmentKey, double adjustedDecisive)
-    {
-        var alpha = definition.Alpha;
-        var sequential = comparison.Sequential;
-        var relativeCs = sequential.RelativeCi;
-        var improves = metric.EffectiveDirection == DesiredDirection.Increase ? sequential.AbsoluteEffect > 0 : sequential.AbsoluteEffect < 0;
-        var mde = metric.MinimumDetectableEffect > 0 ? metric.MinimumDetectableEffect : definition.MinimumDetectableEffect;
-        var label = ReasonText.Label(metric);
-        var change = $"{label} {ReasonText.Change(sequential.RelativeEffect)} in {treatmentKey} ({ReasonText.Interval(relativeCs, alpha)}, adjusted p = {ReasonText.PValue(adjustedDecisive)})";
-        if (metric.Role == MetricRole.Guardrail)
-        {
-            if (adjustedDecisive <= alpha)
-            {
-                return (MetricDecision.Worse, [$"guardrail breached: {change}, beyond the {ReasonText.Percent(metric.Tolerance)} tolerance"]);
-            }
-            if (!improves && sequential.PValue <= alpha)
-            {
-                return (MetricDecision.WorseWithinTolerance, [ShownWithinTolerance(metric, relativeCs)
-                    ? $"guardrail worse but within its {ReasonText.Percent(metric.Tolerance)} tolerance: {change}"
-                    : $"guardrail significantly worse, not yet shown within or beyond its {ReasonText.Percent(metric.Tolerance)} tolerance: {change}"]);
-            }
-            if (improves && sequential.PValue <= alpha)
-            {
-                return (MetricDecision.Better, [$"guardrail improved: {change}"]);
-            }
-        }
-        else if (adjustedDecisive <= alpha)
-        {
-            return improves
-                ? (MetricDecision.Better, [$"{change}: significantly better"])
-                : (MetricDecision.Worse, [$"{change}: significantly worse"]);
-        }
-        var ruledOut = RuledOutEffect.From(relativeCs);
-        if (ruledOut.IsWithin(mde))
-        {
-            return (MetricDecision.Equivalent, [string.Create(Invariant,
-                $"{label} in {treatmentKey}: no significant difference; effects beyond ±{ReasonText.Percent(ruledOut.Magnitude)} are ruled out, within the ±{ReasonText.Percent(mde)} MDE")]);
-        }
-        return (MetricDecision.NoSignificantDifference, [string.Create(Invariant,
-            $"{label} in {treatmentKey}: no significant difference yet ({ReasonText.Change(sequential.RelativeEffect)}, {ReasonText.Interval(relativeCs, alpha)})")]);
-    }
-
-    /// <summary>
-    /// Whether the always-valid interval of the relative effect puts every plausible harm within the guardrail's
-    /// tolerance (non-inferiority at the tolerance margin).
-    /// </summary>
-    private static bool ShownWithinTolerance(MetricDefinition metric, ConfidenceInterval relativeCs) =>
-        metric.EffectiveDirection == DesiredDirection.Decrease
-            ? relativeCs.Upper <= metric.Tolerance
-            : relativeCs.Lower >= -metric.Tolerance;
 
     private static MetricDecision MetricLevelDecision(MetricDefinition metric, List<ComparisonResult> results)
     {
@@ -236,137 +215,15 @@ public static class VerdictEngine
         return results.Select(r => r.Decision).MinBy(d => Array.IndexOf(order, d));
     }
 
-    private static (VerdictDecisionKind, string?) Overall(ExperimentDefinition definition, List<MetricResult> metrics, HorizonResult horizon, List<string> reasons)
-    {
-        var breaches = metrics.Where(m => m.Metric.Role == MetricRole.Guardrail)
-            .SelectMany(m => m.Comparisons.Where(c => c.Decision == MetricDecision.Worse)).ToList();
-        if (breaches.Count > 0)
-        {
-            reasons.AddRange(breaches.SelectMany(c => c.Reasons));
-            return (VerdictDecisionKind.RollBack, null);
-        }
-        var primaries = metrics.Where(m => m.Metric.Role == MetricRole.Primary).ToList();
-        var control = definition.ControlIndex;
-        string? winner = null;
-        var winnerEffect = double.NegativeInfinity;
-        var blockedByGuardrails = new List<string>();
-        for (var a = 0; a < definition.Variants.Count; a++)
-        {
-            if (a == control)
-            {
-                continue;
-            }
-            var key = definition.Variants[a].Key;
-            var primaryComparisons = primaries.SelectMany(m => m.Comparisons.Where(c => c.VariantKey == key).Select(c => (m.Metric, c))).ToList();
-            if (!primaryComparisons.Any(p => p.c.Decision == MetricDecision.Better) || primaryComparisons.Any(p => p.c.Decision == MetricDecision.Worse))
-            {
-                continue;
-            }
-            // A guardrail known to be worse blocks shipping until its interval shows the harm within the tolerance:
-            // "not significantly beyond" alone would ship a +200% p99 whose interval still reaches below +10%.
-            var unresolved = metrics.Where(m => m.Metric.Role == MetricRole.Guardrail)
-                .SelectMany(m => m.Comparisons.Where(c => c.VariantKey == key && c.Decision == MetricDecision.WorseWithinTolerance
-                    && !ShownWithinTolerance(m.Metric, c.Sequential.RelativeCi)))
-                .ToList();
-            if (unresolved.Count > 0)
-            {
-                blockedByGuardrails.AddRange(unresolved.SelectMany(c => c.Reasons).Select(r => $"do not ship {key} yet: {r}"));
-                continue;
-            }
-            var (metric, best) = primaryComparisons.First(p => p.c.Decision == MetricDecision.Better);
-            var improvement = Math.Abs(best.Sequential.RelativeEffect);
-            if (improvement > winnerEffect)
-            {
-                winnerEffect = improvement;
-                winner = key;
-            }
-        }
-        if (winner is not null)
-        {
-            reasons.AddRange(primaries.SelectMany(m => m.Comparisons.Where(c => c.VariantKey == winner && c.Decision == MetricDecision.Better)).SelectMany(c => c.Reasons));
-            reasons.Add("no guardrail is breached");
-            return (VerdictDecisionKind.Ship, winner);
-        }
-        reasons.AddRange(blockedByGuardrails);
-        foreach (var worse in primaries.SelectMany(m => m.Comparisons.Where(c => c.Decision == MetricDecision.Worse)))
-        {
-            reasons.AddRange(worse.Reasons.Select(r => "do not ship: " + r));
-        }
-        var primaryComparisonsAll = primaries.SelectMany(m => m.Comparisons).ToList();
-        if (horizon.Reached && primaryComparisonsAll.Count > 0 && primaryComparisonsAll.All(c => c.Decision == MetricDecision.Equivalent))
-        {
-            foreach (var m in primaries)
-            {
-                var ruledOut = m.Comparisons.Max(c => c.RuledOutRelativeEffect);
-                var mde = m.Metric.MinimumDetectableEffect > 0 ? m.Metric.MinimumDetectableEffect : definition.MinimumDetectableEffect;
-                reasons.Add(string.Create(Invariant,
-                    $"horizon reached: {ReasonText.Label(m.Metric)} shows no effect; effects beyond ±{ReasonText.Percent(ruledOut)} are ruled out (MDE ±{ReasonText.Percent(mde)})"));
-            }
-            return (VerdictDecisionKind.Inconclusive, null);
-        }
-        if (horizon.Reached)
-        {
-            reasons.Add("horizon reached, but the primary effect is not yet bounded within ±MDE: keep running or accept a larger ruled-out effect");
-        }
-        else if (reasons.Count == 0)
-        {
-            reasons.Add("no primary KPI is significantly better yet and no guardrail is breached");
-        }
-        foreach (var m in primaries.Where(m => m.Power is not null))
-        {
-            var eta = m.Power!.EstimatedTimeRemaining is { } remaining && remaining > TimeSpan.Zero
-                ? string.Create(Invariant, $" (≈ {remaining.TotalHours:0.#} h at the current enrolment rate)")
-                : "";
-            reasons.Add(string.Create(Invariant,
-                $"{ReasonText.Label(m.Metric)}: {m.Power.ObservedUnitsPerArm} of {m.Power.RequiredUnitsPerArm} units per arm needed for the MDE{eta}"));
-        }
-        return (VerdictDecisionKind.KeepRunning, null);
-    }
-
-    private static PowerResult? PowerOf(ExperimentAggregate aggregate, NormalMixtureConfidenceSequence sequence, MetricDefinition metric,
-        List<KpiComparison> comparisons, ArmResult[] arms, HorizonResult horizon)
-    {
-        var definition = aggregate.Definition;
-        var mde = metric.MinimumDetectableEffect > 0 ? metric.MinimumDetectableEffect : definition.MinimumDetectableEffect;
-        if (comparisons.Count == 0 || !(mde > 0))
-        {
-            return null;
-        }
-        var control = comparisons[0].Control;
-        var unitVariance = control.Variance * control.Units;
-        if (!(unitVariance > 0) || !double.IsFinite(control.Value) || control.Value == 0)
-        {
-            return null;
-        }
-        var effect = mde * Math.Abs(control.Value);
-        var required = SequentialPower.RequiredUnitsPerArm(sequence, effect, unitVariance, definition.Power);
-        long fixedHorizon;
-        try
-        {
-            fixedHorizon = PowerAnalysis.RequiredUnitsPerArm(control.Value, unitVariance, mde, definition.Alpha, definition.Power).ControlUnits;
-        }
-        catch (ArgumentOutOfRangeException)
-        {
-            fixedHorizon = 0;
-        }
-        var observed = comparisons.Min(c => Math.Min(c.Control.Units, c.Treatment.Units));
-        TimeSpan? remaining = null;
-        var enrolling = aggregate.LastEventUnixSeconds - aggregate.FirstExposureUnixSeconds;
-        if (enrolling > 0 && observed > 0 && required < long.MaxValue)
-        {
-            var perArmPerSecond = (double)observed / enrolling;
-            remaining = required <= observed ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min((required - observed) / perArmPerSecond, TimeSpan.MaxValue.TotalSeconds / 2));
-        }
-        _ = arms;
-        _ = horizon;
-        return new PowerResult(mde, definition.Power, required, fixedHorizon, observed, remaining);
-    }
-
+    // Event time throughout, the clock of the as-of time and of the power analysis's estimate: from the first exposure
+    // to the latest event. The start RPC's wall-clock time would mix clocks whenever events are dated otherwise
+    // (backfills, the demo's simulated days), reading "0 s elapsed" for a run minutes old.
     private static HorizonResult Horizon(ExperimentAggregate aggregate, DateTimeOffset asOf)
     {
         var definition = aggregate.Definition;
-        var start = definition.StartTime
-            ?? (aggregate.FirstExposureUnixSeconds == long.MaxValue ? asOf : DateTimeOffset.FromUnixTimeSeconds(aggregate.FirstExposureUnixSeconds));
+        var start = aggregate.FirstExposureUnixSeconds != long.MaxValue
+            ? DateTimeOffset.FromUnixTimeSeconds(aggregate.FirstExposureUnixSeconds)
+            : definition.StartTime ?? asOf;
         var end = definition.StopTime is { } stop && stop < asOf ? stop : asOf;
         var elapsed = end > start ? end - start : TimeSpan.Zero;
         var units = aggregate.TotalUnits;

@@ -18,6 +18,7 @@ internal sealed class MergedVerdicts(IOptions<StatisticsOptions> options, TimePr
 {
     private readonly Dictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+    private readonly BreachMemory _breaches = new();
 
     /// <summary>The verdict over every shard, merged now.</summary>
     /// <exception cref="ShardMergeException">No shards are configured, or their aggregates do not add up to the whole experiment.</exception>
@@ -42,7 +43,7 @@ internal sealed class MergedVerdicts(IOptions<StatisticsOptions> options, TimePr
                 throw new ShardUnavailableException(address, e.Message, e);
             }
         }));
-        return ShardMerge.Merge(exports, time.GetUtcNow(), full);
+        return ShardMerge.Merge(exports, time.GetUtcNow(), full, _breaches);
     }
 
     /// <summary>

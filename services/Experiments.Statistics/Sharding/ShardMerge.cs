@@ -16,7 +16,8 @@ internal static class ShardMerge
     public const int FormatVersion = 1;
 
     /// <exception cref="ShardMergeException">The shards cannot be merged into a verdict over all units.</exception>
-    public static Verdict Merge(IReadOnlyList<ShardAggregates> shards, DateTimeOffset now, bool full = false)
+    /// <param name="breaches">The coordinator's memory of earlier breaches, so a merged ROLL_BACK stays too.</param>
+    public static Verdict Merge(IReadOnlyList<ShardAggregates> shards, DateTimeOffset now, bool full = false, BreachMemory? breaches = null)
     {
         if (shards.Count == 0)
         {
@@ -56,7 +57,8 @@ internal static class ShardMerge
         }
         var definition = DefinitionMapping.ToDefinition(first.Experiment);
         var merged = ExperimentAggregate.MergeAll(shards.Select(s => ExperimentAggregate.FromBytes(definition, s.Aggregates.Span)));
-        var result = VerdictEngine.Evaluate(merged, now);
+        var result = VerdictEngine.Evaluate(merged, now, breaches?.Of(definition.Id));
+        breaches?.Remember(definition.Id, result.Breach);
         var verdict = VerdictMapping.ToProto(result, first.Experiment, merged);
         if (full)
         {

@@ -19,6 +19,7 @@ internal sealed class VerdictBook(StatisticsShard shard, IOptions<StatisticsOpti
     private readonly Dictionary<string, (Verdict Basic, Verdict Full, long Version)> _current = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Verdict>> _history = new(StringComparer.Ordinal);
     private readonly List<(Channel<Verdict> Channel, Func<Verdict, bool>? Filter)> _watchers = [];
+    private readonly BreachMemory _breaches = new();
 
     /// <summary>
     /// Raised for every new verdict before it is stored or streamed, so that what a handler records on it (the
@@ -131,7 +132,8 @@ internal sealed class VerdictBook(StatisticsShard shard, IOptions<StatisticsOpti
         {
             return;
         }
-        var result = VerdictEngine.Evaluate(snapshot.Aggregate, time.GetUtcNow());
+        var result = VerdictEngine.Evaluate(snapshot.Aggregate, time.GetUtcNow(), _breaches.Of(experimentId));
+        _breaches.Remember(experimentId, result.Breach);
         var basic = VerdictMapping.ToProto(result, snapshot.Experiment, snapshot.Aggregate);
         foreach (var handler in Computed?.GetInvocationList() ?? [])
         {

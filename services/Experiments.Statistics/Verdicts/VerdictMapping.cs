@@ -50,6 +50,13 @@ internal static class VerdictMapping
             ExperimentStatus = experiment.Status,
         };
         verdict.Reasons.AddRange(result.Reasons);
+        if (result.Breach is { } breach)
+        {
+            verdict.GuardrailBreach = new Contracts.V1.GuardrailBreach
+            {
+                KpiKey = breach.MetricKey, VariantKey = breach.VariantKey, AsOfTime = Timestamp.FromDateTimeOffset(breach.AsOfTime), Reason = breach.Reason,
+            };
+        }
         for (var a = 0; a < result.SampleRatio.Observed.Count; a++)
         {
             verdict.SampleRatioCheck.Arms.Add(new ArmCount
@@ -107,6 +114,7 @@ internal static class VerdictMapping
                 ? Contracts.V1.DesiredDirection.Increase : Contracts.V1.DesiredDirection.Decrease,
             TestName = metric.TestName,
             Decision = ToProto(metric.Decision),
+            Tolerance = metric.Metric.Role == MetricRole.Guardrail ? metric.Metric.Tolerance : 0,
         };
         result.Reasons.AddRange(metric.Reasons);
         var control = definition.ControlIndex;
@@ -146,6 +154,16 @@ internal static class VerdictMapping
                 DegreesOfFreedom = double.IsFinite(c.Fixed.DegreesOfFreedom) ? c.Fixed.DegreesOfFreedom : 0,
                 RuledOutRelativeEffect = c.RuledOutRelativeEffect,
                 Decision = ToProto(c.Decision),
+                DecisionInterval = Ci(c.DecisionInterval),
+                DecisionPValue = c.DecisionPValue,
+                DecisionLevel = c.DecisionLevel,
+                GuardrailStatus = c.Guardrail switch
+                {
+                    Engine.Verdicts.GuardrailStatus.WithinTolerance => Contracts.V1.GuardrailStatus.WithinTolerance,
+                    Engine.Verdicts.GuardrailStatus.BeyondTolerance => Contracts.V1.GuardrailStatus.BeyondTolerance,
+                    Engine.Verdicts.GuardrailStatus.NotYetShown => Contracts.V1.GuardrailStatus.NotYetShown,
+                    _ => Contracts.V1.GuardrailStatus.Unspecified,
+                },
             };
             comparison.Reasons.AddRange(c.Reasons);
             foreach (var s in c.Supplementary)
@@ -166,6 +184,7 @@ internal static class VerdictMapping
                 RequiredUnitsPerArm = power.RequiredUnitsPerArm,
                 ObservedUnitsPerArm = power.ObservedUnitsPerArm,
                 EstimatedTimeRemaining = power.EstimatedTimeRemaining is { } remaining ? Duration.FromTimeSpan(remaining) : null,
+                NonInferiority = power.NonInferiority,
             };
         }
         foreach (var tail in metric.TailContributors)

@@ -20,17 +20,57 @@ public sealed class VerdictCommandTests
         Assert.Contains("Decision: SHIP fast-engine", text, StringComparison.Ordinal);
         Assert.Contains("• p99 latency of PlaceOrder 12.4% lower (always-valid 95% CI -15.1% to -9.6%)", text, StringComparison.Ordinal);
         Assert.Contains("Sample ratio: passed χ² = 0.0576, df 1, p = 0.810 (fails below 0.001); control 5,012 (expected 5,000), fast-engine 4,988 (expected 5,000)", text, StringComparison.Ordinal);
-        Assert.Contains("Horizon: 10,000 of 20,000 units · 1d 6h elapsed", text, StringComparison.Ordinal);
+        Assert.Contains("Horizon: 10,000 of 20,000 units · 1d 6h elapsed (event time)", text, StringComparison.Ordinal);
         Assert.Contains("p99-place-order · LATENCY_P99 of PlaceOrder · PRIMARY · clustered quantile difference (delta method)", text, StringComparison.Ordinal);
         Assert.Contains("errors-place-order · ERROR_RATE of PlaceOrder · GUARDRAIL · delta-method ratio z-test", text, StringComparison.Ordinal);
-        // The latency row: control and treatment values, relative effect with its always-valid interval, p-values, decision, reason.
+        // The latency row: control and treatment values, the relative effect with the interval and p-value the
+        // decision used, the fixed-horizon figures labelled as reference only, decision, reason.
         var row = Line(text, "fast-engine", "182.5 ms");
-        Assert.Matches(@"│ fast-engine\s+│ 182.5 ms ± 2.1 ms\s+│ 159.9 ms ± 1.9 ms\s+│ -12.4% \[-15.1%, -9.6%\]\s+│ 0.0031 always-valid, adjusted\s+│ BETTER\s+│ 12.4% lower", row);
+        Assert.Matches(@"│ fast-engine\s+│ 182.5 ms ± 2.1 ms\s+│ 159.9 ms ± 1.9 ms\s+│ -12.4% \[-15.1%, -9.6%\] \(95%\)\s+│ p = 0.0031\s+│", row);
+        Assert.Contains("BETTER", row, StringComparison.Ordinal);
+        Assert.Contains("EFFECT (always-valid CI the decision used)", text, StringComparison.Ordinal);
+        Assert.Contains("FIXED-HORIZON (reference only)", text, StringComparison.Ordinal);
         Assert.Contains("-22.6 ms [-27.6 ms, -17.5 ms]", text, StringComparison.Ordinal);
-        Assert.Contains("<0.0001 fixed-horizon", text, StringComparison.Ordinal);
-        // The guardrail row: proportions as percents, an infinite bound shown as such.
-        Assert.Matches(@"│ fast-engine\s+│ 1.01%\s+│ 1.03%\s+│ \+1.98% \[-8%, ∞\]\s+│ 1.000 always-valid, adjusted\s+│ NO_SIGNIFICANT_DIFFERENCE", Line(text, "fast-engine", "1.01%"));
+        Assert.Contains("p = <0.0001, adjusted", text, StringComparison.Ordinal);
+        // The guardrail row: proportions as percents, the interval the decision used against the tolerance.
+        var guardrail = Line(text, "fast-engine", "1.01%");
+        Assert.Matches(@"│ fast-engine\s+│ 1.01%\s+│ 1.03%\s+│ \+1.98% \[-8%, \+30%\] \(95%\)\s+│ p = 0.004", guardrail);
+        Assert.Contains("within tolerance (+50%)", text, StringComparison.Ordinal);
         Assert.Contains("Power: 4,988 of 31,000 units per arm needed to detect 2% with power 0.8", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("STOPPED", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_stopped_experiments_verdict_says_it_stopped_with_its_last_decision()
+    {
+        await using var cli = await CliHarness.StartAsync();
+        var verdict = Samples.Verdict("engine-v2", VerdictDecision.KeepRunning);
+        verdict.ExperimentStatus = ExperimentStatus.Stopped;
+        cli.Statistics.Current = verdict;
+
+        var result = await cli.RunAsync("verdict", "engine-v2");
+
+        Assert.Contains("Decision: STOPPED · last decision KEEP_RUNNING", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verdict_without_data_says_so_and_power_past_the_plan_is_not_a_fraction_above_one()
+    {
+        await using var cli = await CliHarness.StartAsync();
+        var verdict = Samples.Verdict("engine-v2", VerdictDecision.KeepRunning);
+        foreach (var arm in verdict.SampleRatioCheck.Arms)
+        {
+            arm.ObservedUnits = 0;
+        }
+        verdict.KpiResults[1].Power.ObservedUnitsPerArm = 40_000;
+        verdict.KpiResults[1].Power.NonInferiority = true;
+        cli.Statistics.Current = verdict;
+
+        var result = await cli.RunAsync("verdict", "engine-v2");
+
+        Assert.Contains("Sample ratio: no data yet (no unit exposed)", result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("40,000 of 31,000", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Power: 40,000 units per arm, past the 31,000 planned to show it within its 2% tolerance if unharmed", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -191,9 +191,11 @@ function facts(verdict, experiment) {
   const items = [
     fact('Enrolled', `${f.count(units)} ${unit}`, maxUnits > 0 ? `of ${f.count(maxUnits)} planned` : 'no unit limit',
       maxUnits > 0 ? chart.bar(units / maxUnits, 'info', `${f.share(units / maxUnits, 0)} of planned units`) : null, { 'data-units': horizon.units }),
-    fact('Running for', f.span(elapsed), maxDuration > 0 ? `of ${f.span(maxDuration)} planned` : 'open-ended',
+    fact('Running for', f.span(elapsed), (maxDuration > 0 ? `of ${f.span(maxDuration)} planned` : 'open-ended') + ', event time',
       maxDuration > 0 ? chart.bar(elapsed / maxDuration, 'info', `${f.share(elapsed / maxDuration, 0)} of planned time`) : null),
-    fact('Sample ratio', srm?.passed ? 'OK' : 'Mismatch', `p = ${f.pValue(srm?.pValue)}`, null, { class: srm?.passed ? 'fact tone-good-text' : 'fact tone-bad-text' }),
+    units === 0
+      ? fact('Sample ratio', 'No data yet', 'no unit exposed so far', null, { class: 'fact' })
+      : fact('Sample ratio', srm?.passed ? 'OK' : 'Mismatch', `p = ${f.pValue(srm?.pValue)}`, null, { class: srm?.passed ? 'fact tone-good-text' : 'fact tone-bad-text' }),
   ];
   if (power && f.num(power.requiredUnitsPerArm) > 0) {
     const observed = f.num(power.observedUnitsPerArm);
@@ -201,7 +203,7 @@ function facts(verdict, experiment) {
     const remaining = f.seconds(power.estimatedTimeRemaining);
     items.push(fact('Power', observed >= required ? 'Reached' : `${f.share(Math.min(1, observed / required), 0)}`,
       `${f.count(observed)} of ${f.count(required)} ${unit}/arm for ±${f.pct(power.minimumDetectableEffect, 1).replace('+', '')} at ${f.share(power.targetPower, 0)} power` +
-        (observed < required && Number.isFinite(remaining) ? ` · ~${f.span(remaining)} to go` : ''),
+        (observed < required && Number.isFinite(remaining) ? ` · ~${f.span(remaining)} to go in event time` : ''),
       chart.bar(observed / required, observed >= required ? 'good' : 'info', 'power progress')));
   }
   return h('dl', { class: 'facts' }, items);
@@ -229,7 +231,7 @@ function renderKpis(container, state) {
       rows.push({
         kpi, definition, comparison, tone, decisionLabel,
         label: f.kpiName(kpi, definition), kpiKey: kpi.kpiKey, variantKey: comparison.variantKey, decision: comparison.decision,
-        effect: comparison.relativeEffect, lower: comparison.relativeConfidenceSequence?.lower, upper: comparison.relativeConfidenceSequence?.upper,
+        effect: comparison.relativeEffect, lower: decisionInterval(comparison)?.lower, upper: decisionInterval(comparison)?.upper,
         mde: Number.isFinite(mde) ? mde : 0, tolerance: kpi.role === 'KPI_ROLE_GUARDRAIL' ? f.num(definition?.tolerance) || 0 : 0, direction: kpi.direction,
       });
     }
@@ -239,7 +241,7 @@ function renderKpis(container, state) {
   replace(container,
     h('div', { class: 'panel-head' },
       title,
-      h('p', { class: 'panel-note' }, `Relative change of each treatment against ${verdict.controlVariantKey}, with its always-valid ${level} confidence sequence — the interval decisions use, valid however often you look.`)),
+      h('p', { class: 'panel-note' }, `Relative change of each treatment against ${verdict.controlVariantKey}, with the always-valid interval and p-value the decision used (${level}, or wider where the multiple-testing correction asks), valid however often you look. A guardrail must be shown within its tolerance before anything ships.`)),
     h('div', { class: 'forest', role: 'table', 'aria-label': 'Effects per KPI' },
       h('div', { class: 'forest-row forest-header', role: 'row' },
         h('span', { role: 'columnheader', class: 'col-kpi' }, 'KPI'),
@@ -248,6 +250,7 @@ function renderKpis(container, state) {
         h('span', { role: 'columnheader', class: 'col-effect' }, 'Change'),
         h('span', { role: 'columnheader', class: 'col-decision' }, 'Outcome')),
       rows.map((row) => forestRow(row, scale, state, multipleTreatments))),
+    missingKpis(verdict, state),
     h('p', { class: 'legend' },
       h('span', { class: 'legend-item' }, h('span', { class: 'swatch ci-swatch tone-good' }), 'better'),
       h('span', { class: 'legend-item' }, h('span', { class: 'swatch ci-swatch tone-bad' }), 'worse'),
@@ -281,15 +284,67 @@ function forestRow(row, scale, state, multipleTreatments) {
     h('div', { role: 'cell', class: 'col-plot' }, chart.forestRow(scale, row)),
     h('div', { role: 'cell', class: 'col-effect' },
       h('strong', { class: `effect tone-${row.tone}`, 'data-effect': comparison.relativeEffect }, f.pct(comparison.relativeEffect)),
-      h('span', { class: 'interval' }, f.pctInterval(comparison.relativeConfidenceSequence))),
+      h('span', { class: 'interval' }, f.pctInterval(decisionInterval(comparison)))),
     h('div', { role: 'cell', class: 'col-decision' },
       h('span', { class: `outcome tone-${row.tone}` }, icon(row.tone), row.decisionLabel),
-      h('span', { class: 'pvalue' }, `p = ${f.pValue(comparison.adjustedSequentialPValue)}`)),
+      guardrailStatus(kpi, comparison),
+      h('span', { class: 'pvalue', 'data-decision-p': comparison.decisionPValue }, decisionPLabel(kpi, comparison))),
     h('div', { role: 'cell', class: 'col-details' }, details));
+}
+
+// The interval the decision used; verdicts from before it was reported fall back to the 1 − α sequence.
+function decisionInterval(comparison) {
+  return comparison.decisionInterval ?? comparison.relativeConfidenceSequence;
+}
+
+function harmfulTolerance(kpi) {
+  const tolerance = f.num(kpi.tolerance) || 0;
+  return kpi.direction === 'DESIRED_DIRECTION_INCREASE' ? -tolerance : tolerance;
+}
+
+function decisionPLabel(kpi, comparison) {
+  const p = comparison.decisionPValue ?? comparison.adjustedSequentialPValue;
+  return kpi.role === 'KPI_ROLE_GUARDRAIL'
+    ? `p = ${f.pValue(p)} vs ${f.pct(harmfulTolerance(kpi))} tolerance`
+    : `adjusted p = ${f.pValue(p)}`;
+}
+
+const GUARDRAIL_STATUS = {
+  GUARDRAIL_STATUS_WITHIN_TOLERANCE: ['within tolerance', 'good'],
+  GUARDRAIL_STATUS_BEYOND_TOLERANCE: ['beyond tolerance', 'bad'],
+  GUARDRAIL_STATUS_NOT_YET_SHOWN: ['not yet shown within tolerance', 'warn'],
+};
+
+function guardrailStatus(kpi, comparison) {
+  if (kpi.role !== 'KPI_ROLE_GUARDRAIL') return null;
+  const [label, tone] = GUARDRAIL_STATUS[comparison.guardrailStatus] ?? GUARDRAIL_STATUS.GUARDRAIL_STATUS_NOT_YET_SHOWN;
+  return h('span', { class: `guardrail-status tone-${tone}-text`, 'data-guardrail-status': comparison.guardrailStatus ?? '' }, label);
+}
+
+// KPIs without a comparison yet (too few units with data): listed with why, rather than left out.
+function missingKpis(verdict, state) {
+  const missing = verdict.kpiResults.filter((k) => k.comparisons.length === 0);
+  if (missing.length === 0) return null;
+  return h('ul', { class: 'kpi-missing' }, missing.map((kpi) =>
+    h('li', { 'data-kpi': kpi.kpiKey },
+      h('strong', null, f.kpiName(kpi, kpiDefinition(state, kpi.kpiKey))), ` — ${f.kpiDecision(kpi.decision)[0]}` +
+        (kpi.role === 'KPI_ROLE_GUARDRAIL' ? ', not yet shown within tolerance' : '') +
+        (kpi.reasons.length ? `: ${kpi.reasons[0]}` : ''))));
 }
 
 function icon(tone) {
   return h('span', { class: 'icon', 'aria-hidden': 'true' }, { good: '▲ ', bad: '▼ ', warn: '△ ', neutral: '○ ' }[tone] ?? '');
+}
+
+function sampleSize(power, unit) {
+  const observed = f.num(power.observedUnitsPerArm);
+  const required = f.num(power.requiredUnitsPerArm);
+  const goal = power.nonInferiority
+    ? `to show it within its ${f.pct(power.minimumDetectableEffect).replace('+', '')} tolerance if unharmed`
+    : `for ±${f.pct(power.minimumDetectableEffect).replace('+', '')}`;
+  return observed >= required
+    ? `${f.count(observed)} ${unit} per arm, past the ${f.count(required)} planned ${goal}`
+    : `${f.count(observed)} of ${f.count(required)} ${unit} per arm ${goal}`;
 }
 
 function kpiDetails(kpi, comparison, definition, verdict) {
@@ -302,11 +357,12 @@ function kpiDetails(kpi, comparison, definition, verdict) {
       dl([
         ['Test', kpi.testName || '–'],
         ['Absolute change', `${f.kpiValue(kpi.kind, comparison.absoluteEffect)} (always-valid ${f.kpiValue(kpi.kind, comparison.absoluteConfidenceSequence?.lower)} to ${f.kpiValue(kpi.kind, comparison.absoluteConfidenceSequence?.upper)})`],
-        ['Always-valid p', `${f.pValue(comparison.sequentialPValue)} (adjusted ${f.pValue(comparison.adjustedSequentialPValue)})`],
-        ['Fixed-horizon CI', `${f.pctInterval(comparison.relativeCi)}, p = ${f.pValue(comparison.pValue)} (adjusted ${f.pValue(comparison.adjustedPValue)})`],
+        ['Decision used', `always-valid ${((1 - (f.num(comparison.decisionLevel) || f.num(verdict.alpha))) * 100).toFixed(1)}% interval ${f.pctInterval(decisionInterval(comparison))}, ${decisionPLabel(kpi, comparison)}`],
+        ['Always-valid p (no difference)', `${f.pValue(comparison.sequentialPValue)} (adjusted ${f.pValue(comparison.adjustedSequentialPValue)})`],
+        ['Fixed-horizon (reference only)', `${f.pctInterval(comparison.relativeCi)}, p = ${f.pValue(comparison.pValue)} (adjusted ${f.pValue(comparison.adjustedPValue)})`],
         ['Ruled out', `effects beyond ±${f.pct(comparison.ruledOutRelativeEffect).replace('+', '')}`],
         kpi.role === 'KPI_ROLE_GUARDRAIL' ? ['Tolerance', `${f.pct(definition?.tolerance ?? 0).replace('+', '')} worse`] : null,
-        kpi.power ? ['Sample size', `${f.count(kpi.power.observedUnitsPerArm)} of ${f.count(kpi.power.requiredUnitsPerArm)} ${f.unitName(verdict.randomizationUnit)} per arm for ±${f.pct(kpi.power.minimumDetectableEffect).replace('+', '')}`] : null,
+        kpi.power ? ['Sample size', sampleSize(kpi.power, f.unitName(verdict.randomizationUnit))] : null,
       ]),
       h('table', { class: 'arms-table' },
         h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Arm'), h('th', { scope: 'col', class: 'num' }, f.unitName(verdict.randomizationUnit)), h('th', { scope: 'col', class: 'num' }, 'Observations'),

@@ -69,4 +69,23 @@ public sealed class RequestLevelQuantileTests
         Assert.True(result.PValue < 1e-6);
         Assert.Equal(100_000, result.ControlN);
     }
+
+    [Fact]
+    public void Quantile_difference_reports_the_z_statistic_behind_its_p_value()
+    {
+        var random = new Random(44);
+        var c = RequestLevelQuantile.Estimate(LatencySamples.ToHistogram(LatencySamples.LogNormal(random, 2_000, 3, 0.5)), 0.99);
+        var t = RequestLevelQuantile.Estimate(LatencySamples.ToHistogram(LatencySamples.LogNormal(random, 2_000, 3.05, 0.5)), 0.99);
+
+        var result = QuantileDifference.Compare(c, t);
+        var reference = PythonReference.Run("""
+            from scipy import stats
+            d, se_c, se_t = data
+            z = d / math.sqrt(se_c**2 + se_t**2)
+            emit(dict(z=z, p=2 * stats.norm.sf(abs(z))))
+            """, new[] { t.Estimate - c.Estimate, c.StandardError, t.StandardError });
+
+        PythonReference.AssertClose(PythonReference.Number(reference["z"]), result.Statistic, 1e-12, "z");
+        PythonReference.AssertClose(PythonReference.Number(reference["p"]), result.PValue, 1e-9, "p");
+    }
 }

@@ -104,16 +104,52 @@ public sealed class NormalMixtureConfidenceSequenceTests
     }
 
     [Fact]
-    public void Compare_counts_units_of_both_arms_and_reports_relative_interval()
+    public void Compare_counts_units_of_both_arms_and_reports_the_relative_interval_and_p_value_on_the_log_ratio()
     {
         var sequence = new NormalMixtureConfidenceSequence(5_000, 0.05);
         var control = new ArmEstimate(100, 4, 2_000);
         var treatment = new ArmEstimate(110, 5, 3_000);
         var result = sequence.Compare(control, treatment);
+        var reference = PythonReference.Run("""
+            c, vc, t, vt, n, n_star, alpha = data
+            r = math.sqrt((-2 * math.log(alpha) + math.log(-2 * math.log(alpha) + 1)) / n_star)
+            def half_width(v, level):
+                return math.sqrt(v * n) * math.sqrt(2 * (n * r**2 + 1) / (n * r)**2 * math.log(math.sqrt(n * r**2 + 1) / level))
+            # Delta method on ln(t / c): gradient (1/t, -1/c).
+            est = math.log(t / c)
+            v = vt / t**2 + vc / c**2
+            h = half_width(v, alpha)
+            # p: the level at which the interval touches 0, by root-finding (no closed form used).
+            from scipy import optimize
+            p = math.exp(optimize.brentq(lambda la: half_width(v, math.exp(la)) - abs(est), -700.0, 0.0, xtol=1e-14, rtol=1e-15))
+            emit(dict(lower=math.exp(est - h) - 1, upper=math.exp(est + h) - 1, p=p, abs_half=half_width(vt + vc, alpha)))
+            """,
+            new double[] { control.Value, control.Variance, treatment.Value, treatment.Variance, 5_000, 5_000, 0.05 });
 
         Assert.Equal(10, result.AbsoluteEffect);
-        Assert.Equal(sequence.Interval(new EffectEstimate(10, 9), 5_000), result.AbsoluteCi);
-        Assert.Equal(sequence.PValue(new EffectEstimate(10, 9), 5_000), result.PValue);
-        Assert.Equal(sequence.Interval(RelativeEffect.Estimate(control, treatment), 5_000), result.RelativeCi);
+        PythonReference.AssertClose(PythonReference.Number(reference["abs_half"]), result.AbsoluteCi.Width / 2, 1e-12, "absolute half-width");
+        PythonReference.AssertClose(PythonReference.Number(reference["lower"]), result.RelativeCi.Lower, 1e-11, "relative lower");
+        PythonReference.AssertClose(PythonReference.Number(reference["upper"]), result.RelativeCi.Upper, 1e-11, "relative upper");
+        PythonReference.AssertClose(PythonReference.Number(reference["p"]), result.PValue, 1e-10, "p-value");
+    }
+
+    [Fact]
+    public void Relative_interval_of_a_rare_event_ratio_stays_above_minus_100_percent_and_agrees_with_its_p_value()
+    {
+        var sequence = new NormalMixtureConfidenceSequence(10_000, 0.05);
+        var random = new Random(5);
+        for (var i = 0; i < 2_000; i++)
+        {
+            // Error rates of 0.1%–2% over a few hundred requests per arm: relative standard errors near 100%.
+            var n = random.Next(50, 2_000);
+            var pc = (1 + random.Next(40)) / (double)n;
+            var pt = (1 + random.Next(40)) / (double)n;
+            var result = sequence.Compare(new ArmEstimate(pc, pc * (1 - pc) / n, n), new ArmEstimate(pt, pt * (1 - pt) / n, n));
+            Assert.True(result.RelativeCi.Lower > -1, $"lower bound {result.RelativeCi.Lower} at {pc} vs {pt}");
+            if (Math.Abs(result.PValue - 0.05) > 1e-9)
+            {
+                Assert.True(result.RelativeCi.ExcludesZero == result.PValue < 0.05, $"p {result.PValue} but relative interval {result.RelativeCi}");
+            }
+        }
     }
 }
