@@ -6,13 +6,11 @@ using Experiments.Assignment.Health;
 using Experiments.Assignment.Rpc;
 using Experiments.Assignment.Storage;
 using Experiments.Contracts.V1;
-using Grpc.Core.Interceptors;
 using Experiments.ServiceDefaults.Auth;
 using Experiments.ServiceDefaults.Clients;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.FeatureManagement;
 
 namespace Microsoft.AspNetCore.Builder;
