@@ -55,7 +55,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
     {
         var experiment = fixture.MatchingEngine;
         var verdict = await fixture.Client.GetVerdictAsync(experiment.Id);
-        Assert.Equal(VerdictDecision.Ship, verdict.Decision);
+        Assert.True(verdict.Decision == VerdictDecision.Ship, $"{verdict.Decision}: {string.Join("; ", verdict.Reasons)}");
         var (page, errors) = await OpenAsync("/experiments/" + experiment.Id);
         await page.Locator("#audit .audit-entry").First.WaitForAsync();
         Assert.Equal(Json(verdict.ComputeTime), await page.Locator("main").GetAttributeAsync("data-compute-time"));
