@@ -112,7 +112,10 @@ internal sealed class MetricEvaluator(ExperimentAggregate aggregate, NormalMixtu
                 var estimate = quantile is null
                     ? new ArmEstimate(double.NaN, double.NaN, request ? arm.Requests : arm.UnitsWithRequests)
                     : new ArmEstimate(quantile.Estimate, quantile.StandardError * quantile.StandardError, quantile.Units);
-                return (estimate, new ArmResult(key, arm.UnitsWithRequests, arm.Requests, estimate.Value, estimate.StandardError, Quantiles(arm.Histogram)), quantile);
+                return (estimate, new ArmResult(key, arm.UnitsWithRequests, arm.Requests, estimate.Value, estimate.StandardError, Quantiles(arm.Histogram))
+                {
+                    EstimateCi = quantile?.Ci,
+                }, quantile);
             }
             case MetricKind.RetentionDayN:
             {

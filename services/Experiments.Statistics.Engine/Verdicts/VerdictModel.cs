@@ -9,7 +9,11 @@ namespace Experiments.Statistics.Engine.Verdicts;
 /// <param name="Estimate">The KPI in its natural unit.</param>
 /// <param name="StandardError">Standard error, clustered by unit where the analysis is.</param>
 /// <param name="Quantiles">Latency kinds: (p50, p95, p99) in ms.</param>
-public sealed record ArmResult(string VariantKey, long Units, long Observations, double Estimate, double StandardError, (double P50, double P95, double P99)? Quantiles);
+public sealed record ArmResult(string VariantKey, long Units, long Observations, double Estimate, double StandardError, (double P50, double P95, double P99)? Quantiles)
+{
+    /// <summary>Quantile kinds: the fixed-horizon interval of the arm's quantile (outer interval at level 1 − α); null otherwise.</summary>
+    public ConfidenceInterval? EstimateCi { get; init; }
+}
 
 /// <summary>A test reported beside the main one.</summary>
 public sealed record SupplementaryResult(string TestName, double Statistic, double PValue, double Estimate, ConfidenceInterval EstimateCi);

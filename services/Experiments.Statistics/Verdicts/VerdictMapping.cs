@@ -128,6 +128,10 @@ internal static class VerdictMapping
                 Estimate = arm.Estimate,
                 StandardError = arm.StandardError,
             };
+            if (arm.EstimateCi is { } estimateCi)
+            {
+                proto.EstimateCi = Ci(estimateCi);
+            }
             if (arm.Quantiles is { } q)
             {
                 proto.Latency = new LatencyQuantiles { P50Ms = q.P50, P95Ms = q.P95, P99Ms = q.P99 };

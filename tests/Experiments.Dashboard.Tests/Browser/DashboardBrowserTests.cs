@@ -55,7 +55,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
     {
         var experiment = fixture.MatchingEngine;
         var verdict = await fixture.Client.GetVerdictAsync(new GetVerdictRequest { ExperimentId = experiment.Id, View = VerdictView.Full });
-        Assert.Equal(VerdictDecision.Ship, verdict.Decision);
+        Assert.True(verdict.Decision == VerdictDecision.Ship, $"{verdict.Decision}: {string.Join("; ", verdict.Reasons)}");
         var (page, errors) = await OpenAsync("/experiments/" + experiment.Id);
         await page.Locator("#audit .audit-entry").First.WaitForAsync();
         Assert.Equal(Json(verdict.ComputeTime), await page.Locator("main").GetAttributeAsync("data-compute-time"));
@@ -65,7 +65,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
         Assert.Contains("Ship " + verdict.WinningVariantKey, await page.Locator("#decision-title").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal(verdict.Reasons, await page.Locator("#decision .reason-list li").AllInnerTextsAsync());
 
-        // Forest plot: each KPI's relative effect and always-valid interval, as drawn.
+        // Forest plot: each KPI's relative effect and the always-valid interval its decision used, as drawn.
         var bars = page.Locator(".forest-plot line.ci");
         Assert.Equal(verdict.KpiResults.Sum(k => k.Comparisons.Count), await bars.CountAsync());
         foreach (var kpi in verdict.KpiResults)
@@ -74,8 +74,8 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
             {
                 var bar = page.Locator($".forest-plot line.ci[data-kpi='{kpi.KpiKey}'][data-variant='{comparison.VariantKey}']");
                 Assert.Equal(comparison.RelativeEffect, await NumberAsync(bar, "data-effect"));
-                Assert.Equal(comparison.RelativeConfidenceSequence.Lower, await NumberAsync(bar, "data-lower"));
-                Assert.Equal(comparison.RelativeConfidenceSequence.Upper, await NumberAsync(bar, "data-upper"));
+                Assert.Equal(comparison.DecisionInterval.Lower, await NumberAsync(bar, "data-lower"));
+                Assert.Equal(comparison.DecisionInterval.Upper, await NumberAsync(bar, "data-upper"));
                 Assert.Equal(comparison.Decision.ToString(), Pascal(await bar.GetAttributeAsync("data-decision")));
             }
         }
@@ -153,8 +153,8 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
             var comparison = kpi.Comparisons[0];
             var bar = page.Locator($".forest-plot line.ci[data-kpi='{kpi.KpiKey}']");
             Assert.Equal(comparison.RelativeEffect, await NumberAsync(bar, "data-effect"));
-            Assert.Equal(comparison.RelativeConfidenceSequence.Lower, await NumberAsync(bar, "data-lower"));
-            Assert.Equal(comparison.RelativeConfidenceSequence.Upper, await NumberAsync(bar, "data-upper"));
+            Assert.Equal(comparison.DecisionInterval.Lower, await NumberAsync(bar, "data-lower"));
+            Assert.Equal(comparison.DecisionInterval.Upper, await NumberAsync(bar, "data-upper"));
         }
         Assert.True(await NumberAsync(page.Locator("#over-time circle.effect-now"), "data-points") > pointsBefore);
         Report(await fixture.ScreenshotAsync(page, "experiment-live-laptop"));

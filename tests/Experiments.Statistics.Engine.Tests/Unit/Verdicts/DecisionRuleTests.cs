@@ -1,4 +1,6 @@
 using Experiments.Statistics.Engine.Aggregation;
+using Experiments.Statistics.Engine.Inference;
+using Experiments.Statistics.Engine.Tests.Unit.Aggregation;
 using Experiments.Statistics.Engine.Tests.Simulation.Verdicts;
 using Experiments.Statistics.Engine.Verdicts;
 
@@ -94,6 +96,35 @@ public sealed class DecisionRuleTests
 
         // GuardedTraffic spaces units 100 ms apart, the last unit's events 3 ms after its exposure: 100.003 s, truncated to whole seconds.
         Assert.Equal(TimeSpan.FromSeconds(100), verdict.Horizon.Elapsed);
+    }
+
+    [Fact]
+    public void Quantile_KPIs_return_each_arms_confidence_interval_and_other_kinds_none()
+    {
+        var shard = new ShardAggregator(eventIdWindow: 100_000);
+        var experiment = shard.Define(Definitions.SixKpis("exp"));
+        foreach (var e in new TrafficGenerator(9).Units(2_000))
+        {
+            shard.Apply(e);
+        }
+
+        var verdict = VerdictEngine.Evaluate(experiment.Snapshot(), DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+
+        foreach (var metric in verdict.Metrics)
+        {
+            foreach (var arm in metric.Arms)
+            {
+                if (metric.Metric.IsQuantile)
+                {
+                    var ci = Assert.IsType<ConfidenceInterval>(arm.EstimateCi);
+                    Assert.True(ci.Lower < arm.Estimate && arm.Estimate < ci.Upper, $"{metric.Metric.Key} {arm.VariantKey}: {arm.Estimate} outside {ci}");
+                }
+                else
+                {
+                    Assert.Null(arm.EstimateCi);
+                }
+            }
+        }
     }
 
     [Theory]
