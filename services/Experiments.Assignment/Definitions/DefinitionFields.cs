@@ -15,7 +15,7 @@ internal static class DefinitionFields
         new("display_name", false, true, (d, s) => d with { DisplayName = s.DisplayName }, d => d.DisplayName),
         new("description", false, true, (d, s) => d with { Description = s.Description }, d => d.Description),
         new("variants", true, false, (d, s) => d with { Variants = s.Variants }, RenderVariants),
-        new("randomization_unit", true, false, (d, s) => d with { Unit = s.Unit }, d => d.Unit.ToString()),
+        new("randomization_unit", true, false, (d, s) => d with { Unit = s.Unit }, d => ProtoNames.Of(d.Unit)),
         new("targeting", false, false, (d, s) => d with { Targeting = s.Targeting }, RenderTargeting),
         new("layer", true, false, (d, s) => d with { Layer = s.Layer }, d => d.Layer is null ? "" : $"{d.Layer.Name} ({Percent(d.Layer.TrafficPercent)})"),
         new("holdout", true, false, (d, s) => d with { Holdout = s.Holdout }, d => d.Holdout is null ? "" : $"{d.Holdout.Name} ({Percent(d.Holdout.Percent)})"),
@@ -23,10 +23,10 @@ internal static class DefinitionFields
         new("alpha", false, false, (d, s) => d with { Alpha = s.Alpha }, d => Number(d.Alpha)),
         new("minimum_detectable_effect", false, false, (d, s) => d with { MinimumDetectableEffect = s.MinimumDetectableEffect }, d => Number(d.MinimumDetectableEffect)),
         new("power", false, false, (d, s) => d with { Power = s.Power }, d => Number(d.Power)),
-        new("multiple_testing_correction", false, false, (d, s) => d with { Correction = s.Correction }, d => d.Correction.ToString()),
+        new("multiple_testing_correction", false, false, (d, s) => d with { Correction = s.Correction }, d => ProtoNames.Of(d.Correction)),
         new("sequential_n_star", true, false, (d, s) => d with { SequentialNStar = s.SequentialNStar }, d => d.SequentialNStar.ToString(CultureInfo.InvariantCulture)),
         new("auto_rollback", false, false, (d, s) => d with { AutoRollback = s.AutoRollback }, d => d.AutoRollback ? "true" : "false"),
-        new("horizon", false, false, (d, s) => d with { Horizon = s.Horizon }, d => $"max_duration={d.Horizon.MaxDuration.ToString("c", CultureInfo.InvariantCulture)} max_units={d.Horizon.MaxUnits}"),
+        new("horizon", false, false, (d, s) => d with { Horizon = s.Horizon }, d => $"max_duration={ProtoNames.Duration(d.Horizon.MaxDuration)} max_units={d.Horizon.MaxUnits}"),
         new("seed", true, false, (d, s) => d with { Seed = s.Seed }, d => d.Seed),
         new("default_variant_key", false, false, (d, s) => d with { DefaultVariantKey = s.DefaultVariantKey }, d => d.DefaultVariantKey),
     ];
@@ -115,7 +115,7 @@ internal static class DefinitionFields
         List("groups", t.Groups);
         foreach (var rule in t.AttributeRules)
         {
-            parts.Add($"{rule.Attribute} {rule.Operator} [{string.Join(",", rule.Values)}]");
+            parts.Add($"{rule.Attribute} {ProtoNames.Of(rule.Operator)} [{string.Join(",", rule.Values)}]");
         }
         List("excluded_user_ids", t.ExcludedUserIds);
         List("excluded_groups", t.ExcludedGroups);
@@ -123,9 +123,9 @@ internal static class DefinitionFields
     }
 
     private static string RenderKpis(ExperimentDefinition d) => string.Join("; ", d.Kpis.Select(k =>
-        $"{k.Key} {k.Kind} {k.Role}" +
+        $"{k.Key} {ProtoNames.Of(k.Kind)} {ProtoNames.Of(k.Role)}" +
         (k.ApiName.Length > 0 ? $" api={k.ApiName}" : "") +
-        (k.Direction != ImprovementDirection.Unspecified ? $" {k.Direction}" : "") +
+        (k.Direction != ImprovementDirection.Unspecified ? $" {ProtoNames.Of(k.Direction)}" : "") +
         (k.Tolerance > 0 ? $" tolerance={Number(k.Tolerance)}" : "") +
         (k.MinimumDetectableEffect > 0 ? $" mde={Number(k.MinimumDetectableEffect)}" : "") +
         (k.RetentionDay > 0 ? $" day={k.RetentionDay}" : "") +
