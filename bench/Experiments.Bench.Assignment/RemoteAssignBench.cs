@@ -17,10 +17,12 @@ namespace Experiments.Bench.Assignment;
 
 /// <summary>
 /// Remote Assign requests/s by h2load against the Foundation benchmark's bare Kestrel unary endpoint, both served by
-/// one Kestrel listener in this process (one JIT, one GC). Ours is the whole service path: API-key check, call
-/// telemetry, error mapping, evaluation of one running experiment, response. Warm-up per endpoint, then alternating
-/// rounds; every call is checked to have ended with grpc-status 0. Exit 0 when ours/bare (median of the per-round
-/// ratios) ≥ 0.8, 2 when not.
+/// one Kestrel listener in this process (one JIT, one GC). Assign is the whole service path as Program.cs wires it:
+/// Grpc.AspNetCore, API-key authentication, OpenTelemetry's ASP.NET Core instrumentation, the call-telemetry, scope
+/// and domain-error interceptors, evaluation of one running experiment, response. Warm-up per endpoint, then
+/// alternating rounds; every call is checked to have ended with grpc-status 0, and each run's process CPU time and
+/// allocated bytes are divided by its calls (h2load runs in its own process, so they are the server's). Exit 0 when
+/// Assign/bare (median of the per-round ratios) ≥ 0.8, 2 when not.
 /// </summary>
 internal static class RemoteAssignBench
 {
@@ -64,35 +66,41 @@ internal static class RemoteAssignBench
             var bareFile = WriteFrame(files, GrpcFrames.Frame(BenchWork.SampleRequest));
             var endpoints = new (string Name, string Path, string File)[]
             {
-                ("ours (Assign)", AssignPath, assignFile),
-                ("bare (Foundation)", BenchPaths.Unary, bareFile),
+                ("Assign (grpc-dotnet)", AssignPath, assignFile),
+                ("bare (Kestrel)", BenchPaths.Unary, bareFile),
             };
             Console.WriteLine($"remote Assign: h2load -c {options.Connections} -m {options.StreamsPerConnection} -t 1 -D {options.DurationSeconds}, {options.Rounds} rounds per endpoint, {Environment.ProcessorCount} cores");
             foreach (var endpoint in endpoints)
             {
-                var rate = await RunVerifiedAsync(options, address, endpoint.Path, endpoint.File, options.WarmUpSeconds, counters);
-                Console.WriteLine($"  warm-up   {endpoint.Name,-18} {rate,12:N0} req/s  (discarded)");
+                var warmUp = await RunVerifiedAsync(options, address, endpoint.Path, endpoint.File, options.WarmUpSeconds, counters);
+                Console.WriteLine($"  warm-up   {endpoint.Name,-21} {warmUp.Rate,12:N0} req/s  (discarded)");
             }
-            var results = endpoints.ToDictionary(e => e.Name, _ => new List<double>());
+            var runs = endpoints.ToDictionary(e => e.Name, _ => new List<Run>());
             for (var round = 1; round <= options.Rounds; round++)
             {
                 // Alternate which goes first, so drift in machine load does not favour one side.
                 foreach (var endpoint in round % 2 == 1 ? endpoints : endpoints.Reverse())
                 {
-                    var rate = await RunVerifiedAsync(options, address, endpoint.Path, endpoint.File, options.DurationSeconds, counters);
-                    results[endpoint.Name].Add(rate);
-                    Console.WriteLine($"  round {round}   {endpoint.Name,-18} {rate,12:N0} req/s");
+                    var run = await RunVerifiedAsync(options, address, endpoint.Path, endpoint.File, options.DurationSeconds, counters);
+                    runs[endpoint.Name].Add(run);
+                    Console.WriteLine($"  round {round,2}   {endpoint.Name,-21} {run.Rate,12:N0} req/s   server CPU {run.CpuMicroseconds,6:F2} us/call   allocated {run.AllocatedBytes,6:F0} B/call");
                 }
             }
-            var ours = Median(results[endpoints[0].Name]);
+            var results = runs.ToDictionary(r => r.Key, r => r.Value.Select(run => run.Rate).ToList());
+            var assign = Median(results[endpoints[0].Name]);
             var bare = Median(results[endpoints[1].Name]);
             // Each round measures both endpoints back to back: the median of those paired ratios cancels the drift of
             // a shared machine's load between rounds better than the ratio of the two medians (both are printed).
             var ratio = Median(results[endpoints[0].Name].Zip(results[endpoints[1].Name], (o, b) => o / b).ToList());
-            Console.WriteLine($"  per-round ours/bare: {string.Join(", ", results[endpoints[0].Name].Zip(results[endpoints[1].Name], (o, b) => (o / b).ToString("F3", CultureInfo.InvariantCulture)))}; ratio of medians {ours / bare:F3}");
+            Console.WriteLine($"  per-round Assign/bare: {string.Join(", ", results[endpoints[0].Name].Zip(results[endpoints[1].Name], (o, b) => (o / b).ToString("F3", CultureInfo.InvariantCulture)))}; ratio of medians {assign / bare:F3}");
+            foreach (var endpoint in endpoints)
+            {
+                var (cpu, bytes) = (Median(runs[endpoint.Name].Select(r => r.CpuMicroseconds).ToList()), Median(runs[endpoint.Name].Select(r => r.AllocatedBytes).ToList()));
+                Console.WriteLine($"  median    {endpoint.Name,-21} server CPU {cpu,6:F2} us/call   allocated {bytes,6:F0} B/call");
+            }
             Console.WriteLine($"  verified: {counters.Ok(AssignPath):N0} Assign calls and {counters.Ok(BenchPaths.Unary):N0} bare calls ended with grpc-status 0, none otherwise " +
                 $"({counters.Aborted(AssignPath)} + {counters.Aborted(BenchPaths.Unary)} cut off by h2load closing its connections at the end of a run)");
-            Console.WriteLine($"RESULT remote Assign ours/bare = {ratio:F3} (median of paired rounds; medians {ours:N0} / {bare:N0} req/s), target >= {Target:F2}: {(ratio >= Target ? "met" : "MISSED")}");
+            Console.WriteLine($"RESULT remote Assign (grpc-dotnet)/bare = {ratio:F3} (median of paired rounds; medians {assign:N0} / {bare:N0} req/s), target >= {Target:F2}: {(ratio >= Target ? "met" : "MISSED")}");
             return ratio >= Target ? 0 : 2;
         }
         finally
@@ -124,10 +132,12 @@ internal static class RemoteAssignBench
         await catalog.StartAsync(created.Id, created.Revision, "bench", CancellationToken.None);
     }
 
-    private static async Task<double> RunVerifiedAsync(BenchOptions options, Uri address, string path, string file, int seconds, StatusCounters counters)
+    private static async Task<Run> RunVerifiedAsync(BenchOptions options, Uri address, string path, string file, int seconds, StatusCounters counters)
     {
         var (okBefore, failedBefore) = counters.Get(path);
+        var (cpuBefore, allocatedBefore) = (Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes(precise: true));
         var result = await H2LoadWithAuth(options, new Uri(address, path), file, seconds);
+        var (cpuAfter, allocatedAfter) = (Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes(precise: true));
         var (okAfter, failedAfter) = counters.Get(path);
         // A timed run (-D) resets the streams still in flight when time is up; those are counted by the server as
         // aborted, not as failures. Failures and time-outs are.
@@ -143,8 +153,13 @@ internal static class RemoteAssignBench
         {
             throw new InvalidOperationException($"{path}: h2load counted {result.Succeeded} successes, the server {okAfter - okBefore}");
         }
-        return result.RequestsPerSecond;
+        // h2load's warm-up second is served too, so the costs are divided by every call the server completed.
+        var calls = Math.Max(1, okAfter - okBefore);
+        return new Run(result.RequestsPerSecond, (cpuAfter - cpuBefore).TotalMicroseconds / calls, (double)(allocatedAfter - allocatedBefore) / calls);
     }
+
+    /// <summary>One h2load run of one endpoint: requests/s, and this process's CPU time and allocated bytes per call.</summary>
+    private readonly record struct Run(double Rate, double CpuMicroseconds, double AllocatedBytes);
 
     /// <summary>
     /// h2load with the Foundation runner's arguments (fixed duration after a 1 s warm-up, one thread, the gRPC

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Routing;
 namespace Experiments.Bench.Grpc;
 
 /// <summary>
-/// The reference: the same two calls written by hand on Kestrel, without our layer. Minimal but valid gRPC for
+/// The reference: the same two calls written by hand on Kestrel, without Grpc.AspNetCore. Minimal but valid gRPC for
 /// the bench's requests: read the whole request body, parse its one length-prefixed message, write
 /// length-prefixed replies, end with grpc-status 0 in trailers.
 /// </summary>
@@ -15,7 +15,7 @@ internal static class BareGrpcEndpoints
 {
     public static void MapBareGrpc(this IEndpointRouteBuilder endpoints)
     {
-        // Typed as RequestDelegate so that routing calls them directly, as it calls our layer's handlers.
+        // Typed as RequestDelegate so that routing calls them directly, as it calls Grpc.AspNetCore's method handlers.
         RequestDelegate unary = UnaryAsync;
         RequestDelegate serverStream = ServerStreamAsync;
         endpoints.MapPost(BenchPaths.Unary, unary);

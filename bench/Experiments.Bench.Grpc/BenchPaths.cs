@@ -1,6 +1,6 @@
 namespace Experiments.Bench.Grpc;
 
-/// <summary>The paths the bench server serves; ours and bare serve the calls on the same paths.</summary>
+/// <summary>The paths the bench server serves; grpc-dotnet and bare serve the calls on the same paths.</summary>
 internal static class BenchPaths
 {
     public const string Unary = "/experiments.testing.v1.BenchService/Unary";

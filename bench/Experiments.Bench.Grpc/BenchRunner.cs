@@ -10,7 +10,8 @@ namespace Experiments.Bench.Grpc;
 /// </summary>
 internal static class BenchRunner
 {
-    public const double Target = 0.9;
+    // Issue #11: Grpc.AspNetCore within 0.8x of a bare Kestrel endpoint doing the same protobuf work.
+    public const double Target = 0.8;
 
     // Beyond this the ratio of medians and the paired ratio tell different stories: the run was too noisy.
     private const double NoisyRunGap = 0.05;
@@ -105,10 +106,10 @@ internal static class BenchRunner
         Console.WriteLine("  verified: every call got all its replies, numbered in order, and ended with grpc-status 0");
 
         var met = unary.Ratio >= Target;
-        Console.WriteLine($"\nRESULT unary: ours {unary.OursMedian:N0} req/s, bare {unary.BareMedian:N0} req/s (medians); "
-            + $"ours/bare = {unary.Ratio:F3} (paired by round: {unary.PairedRatio:F3}); target >= {Target:F2}: {(met ? "met" : "MISSED")}");
-        Console.WriteLine($"RESULT server streaming: ours {streaming.OursMedian:N0} msg/s, bare {streaming.BareMedian:N0} msg/s (medians); "
-            + $"ours/bare = {streaming.Ratio:F3} (paired by round: {streaming.PairedRatio:F3})");
+        Console.WriteLine($"\nRESULT unary: grpc-dotnet {unary.GrpcDotnetMedian:N0} req/s, bare {unary.BareMedian:N0} req/s (medians); "
+            + $"grpc-dotnet/bare = {unary.Ratio:F3} (paired by round: {unary.PairedRatio:F3}); target >= {Target:F2}: {(met ? "met" : "MISSED")}");
+        Console.WriteLine($"RESULT server streaming: grpc-dotnet {streaming.GrpcDotnetMedian:N0} msg/s, bare {streaming.BareMedian:N0} msg/s (medians); "
+            + $"grpc-dotnet/bare = {streaming.Ratio:F3} (paired by round: {streaming.PairedRatio:F3})");
         if (Math.Abs(unary.Ratio - unary.PairedRatio) > NoisyRunGap)
         {
             Console.WriteLine($"NOTE: the two unary estimates differ by more than {NoisyRunGap:F2}: the machine's load moved a lot during this run; "
@@ -119,10 +120,10 @@ internal static class BenchRunner
 
     private static void PrintHeader(BenchOptions options, ServerProcess server)
     {
-        Console.WriteLine("Experiments.Grpc server bench: our layer (ours) against a hand-written Kestrel gRPC endpoint (bare)");
+        Console.WriteLine("gRPC server bench: Grpc.AspNetCore (grpc-dotnet) against a hand-written Kestrel gRPC endpoint (bare)");
         Console.WriteLine($"  {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}");
-        Console.WriteLine($"  server: pid {server.Id}; ours {server.Endpoints.Ours.Address}, bare {server.Endpoints.Bare.Address} (h2c); unary {BenchPaths.Unary}");
-        Console.WriteLine($"  warm-up {options.WarmUpSeconds} s per endpoint, then rounds alternating ours,bare / bare,ours");
+        Console.WriteLine($"  server: pid {server.Id}; grpc-dotnet {server.Endpoints.GrpcDotnet.Address}, bare {server.Endpoints.Bare.Address} (h2c); unary {BenchPaths.Unary}");
+        Console.WriteLine($"  warm-up {options.WarmUpSeconds} s per endpoint, then rounds alternating grpc-dotnet,bare / bare,grpc-dotnet");
     }
 
     /// <summary>Both endpoints must give the same bytes for the same request, else the comparison means nothing.</summary>
@@ -130,17 +131,17 @@ internal static class BenchRunner
     {
         var request = BenchWork.SampleRequest;
         var expected = BenchWork.Reply(request);
-        var ours = await pair.Ours.Client.UnaryAsync(BenchPaths.Unary, request, token);
+        var grpcDotnet = await pair.GrpcDotnet.Client.UnaryAsync(BenchPaths.Unary, request, token);
         var bare = await pair.Bare.Client.UnaryAsync(BenchPaths.Unary, request, token);
-        if (!ours.AsSpan().SequenceEqual(bare) || !BenchReply.Parser.ParseFrom(ours).Equals(expected))
+        if (!grpcDotnet.AsSpan().SequenceEqual(bare) || !BenchReply.Parser.ParseFrom(grpcDotnet).Equals(expected))
         {
-            throw new BenchFailure("ours and bare do not return the same reply to the same request.");
+            throw new BenchFailure("grpc-dotnet and bare do not return the same reply to the same request.");
         }
         request.ReplyCount = 3;
         foreach (var endpoint in pair.Both)
         {
             await endpoint.Client.ServerStreamAsync(BenchPaths.ServerStream, request, token);
         }
-        Console.WriteLine($"  check: both endpoints return the same {ours.Length}-byte reply with grpc-status 0; streams end in order with grpc-status 0");
+        Console.WriteLine($"  check: both endpoints return the same {grpcDotnet.Length}-byte reply with grpc-status 0; streams end in order with grpc-status 0");
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using Experiments.Testing.V1;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -13,9 +12,9 @@ namespace Experiments.Bench.Grpc;
 
 /// <summary>
 /// The server under test (<c>serve</c>): two apps built alike in one process, each with its own h2c listener and
-/// routes. One serves BenchService through our layer; the other serves the same calls with the bare endpoints
-/// and knows nothing of the layer, so that it pays none of the layer's costs (its routes included). Sharing the
-/// process, they share the runtime, the thread pool and the GC.
+/// routes. One serves BenchService on Grpc.AspNetCore (<c>AddGrpc</c>, <c>MapGrpcService</c>, its defaults); the
+/// other serves the same calls with the bare endpoints and knows nothing of grpc-dotnet, so that it pays none of
+/// its costs (its routes included). Sharing the process, they share the runtime, the thread pool and the GC.
 /// </summary>
 internal static class BenchServer
 {
@@ -28,20 +27,22 @@ internal static class BenchServer
     {
         var counters = new Dictionary<string, GrpcStatusCounters>
         {
-            [BenchEndpoint.OursName] = new(BenchPaths.Calls),
+            [BenchEndpoint.GrpcDotnetName] = new(BenchPaths.Calls),
             [BenchEndpoint.BareName] = new(BenchPaths.Calls),
         };
-        await using var ours = BuildApp(counters, BenchEndpoint.OursName, services => services.AddGrpcServer().AddSingleton<BenchService>(),
-            app => app.MapGrpcService<BenchService>(BenchReflection.Descriptor.Services[0]));
+        await using var grpcDotnet = BuildApp(counters, BenchEndpoint.GrpcDotnetName,
+            // One instance for all calls, as the services register theirs (grpc-dotnet otherwise creates one per call).
+            services => services.AddSingleton<GrpcBenchService>().AddGrpc(),
+            app => app.MapGrpcService<GrpcBenchService>());
         await using var bare = BuildApp(counters, BenchEndpoint.BareName, _ => { }, app => app.MapBareGrpc());
-        await ours.StartAsync();
+        await grpcDotnet.StartAsync();
         await bare.StartAsync();
 
-        Console.WriteLine($"{ReadyPrefix}{AddressOf(ours)} {AddressOf(bare)}");
+        Console.WriteLine($"{ReadyPrefix}{AddressOf(grpcDotnet)} {AddressOf(bare)}");
         // The runner holds our stdin: when it exits, or dies, stdin ends and so does this server. Console.In reads
         // synchronously, even through ReadToEndAsync, so it gets a thread of its own for the time limit to apply.
         await Task.WhenAny(Task.Run(Console.In.ReadToEnd), Task.Delay(MaxLifetime));
-        await Task.WhenAll(ours.StopAsync(), bare.StopAsync());
+        await Task.WhenAll(grpcDotnet.StopAsync(), bare.StopAsync());
         return 0;
     }
 

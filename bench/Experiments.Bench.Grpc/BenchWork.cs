@@ -2,7 +2,7 @@ using Experiments.Testing.V1;
 
 namespace Experiments.Bench.Grpc;
 
-/// <summary>The work of one call, shared by our layer's service and the bare endpoints so only the layer differs.</summary>
+/// <summary>The work of one call, shared by the Grpc.AspNetCore service and the bare endpoints so only the gRPC stack differs.</summary>
 internal static class BenchWork
 {
     public static BenchRequest SampleRequest => new() { Id = 4_200_000_042, Name = "bench-request", Value = 3.25 };

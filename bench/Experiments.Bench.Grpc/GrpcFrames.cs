@@ -6,7 +6,7 @@ namespace Experiments.Bench.Grpc;
 
 /// <summary>
 /// gRPC length-prefixed messages written by hand (a zero compressed-flag byte, a 4-byte big-endian length,
-/// the message), for the bare endpoints and the bench's own client, which must not depend on our layer.
+/// the message), for the bare endpoints and the bench's own client, which must not depend on grpc-dotnet.
 /// </summary>
 internal static class GrpcFrames
 {

@@ -9,7 +9,7 @@ namespace Experiments.Bench.Grpc;
 
 /// <summary>
 /// A minimal gRPC client on HttpClient over h2c that reads response frames raw, so the bench depends on nothing
-/// of our layer's client side. One HTTP/2 connection carries all its calls. Every check it makes that fails
+/// of grpc-dotnet's client side. One HTTP/2 connection carries all its calls. Every check it makes that fails
 /// throws <see cref="BenchFailure"/>.
 /// </summary>
 internal sealed class RawGrpcClient(Uri address) : IDisposable

@@ -10,14 +10,14 @@ internal sealed class ServerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _stderr;
 
-    private ServerProcess(Process process, StringBuilder stderr, Uri oursAddress, Uri bareAddress)
+    private ServerProcess(Process process, StringBuilder stderr, Uri grpcDotnetAddress, Uri bareAddress)
     {
         _process = process;
         _stderr = stderr;
-        Endpoints = new BenchPair(new BenchEndpoint(BenchEndpoint.OursName, oursAddress), new BenchEndpoint(BenchEndpoint.BareName, bareAddress));
+        Endpoints = new BenchPair(new BenchEndpoint(BenchEndpoint.GrpcDotnetName, grpcDotnetAddress), new BenchEndpoint(BenchEndpoint.BareName, bareAddress));
     }
 
-    /// <summary>Our layer's app and the bare app, each with a client of its own.</summary>
+    /// <summary>The Grpc.AspNetCore app and the bare app, each with a client of its own.</summary>
     public BenchPair Endpoints { get; }
 
     public int Id => _process.Id;
@@ -87,7 +87,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Endpoints.Ours.Dispose();
+        Endpoints.GrpcDotnet.Dispose();
         Endpoints.Bare.Dispose();
         // Closing its stdin tells the server to stop; it gets a few seconds before it is killed.
         _process.StandardInput.Close();

@@ -1,7 +1,7 @@
 namespace Experiments.Bench.Grpc;
 
 /// <summary>
-/// Unary requests/s by h2load, ours against bare: warm-up runs of each, then alternating measured rounds of the
+/// Unary requests/s by h2load, grpc-dotnet against bare: warm-up runs of each, then alternating measured rounds of the
 /// same number of requests, sized from the warm-up so a run lasts about the configured time. Every run is
 /// checked against the server's counters: each request h2load sent must have ended with HTTP 200 and grpc-status 0.
 /// </summary>

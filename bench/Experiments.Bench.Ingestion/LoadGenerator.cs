@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Experiments.Contracts.V1;
 using Grpc.Core;
+using Grpc.Net.Client;
 using Google.Protobuf.WellKnownTypes;
 
 namespace Experiments.Bench.Ingestion;
@@ -19,9 +20,6 @@ internal sealed record PhaseResult(long Events, TimeSpan Measured, List<double> 
 /// </summary>
 internal sealed class LoadGenerator(GrpcChannel channel, BenchOptions options)
 {
-    private static readonly Method<EventBatch, IngestResponse> IngestStream = Method<EventBatch, IngestResponse>.FromDescriptor(
-        IngestionServiceReflection.Descriptor.Services[0].FindMethodByName("IngestStream"));
-
     private static readonly string[] Users = [.. Enumerable.Range(0, 10_000).Select(i => "user-" + i.ToString(CultureInfo.InvariantCulture))];
     private static readonly string[] Apis = ["orders.v1.Orders/PlaceOrder", "orders.v1.Orders/CancelOrder", "quotes.v1.Quotes/GetQuote", "GET /positions"];
 
@@ -43,7 +41,8 @@ internal sealed class LoadGenerator(GrpcChannel channel, BenchOptions options)
     private async Task<PhaseResult> StreamAsync(int stream, long start, long measureFrom, long end, double? eventsPerSecond, CancellationToken cancellationToken)
     {
         var headers = new Metadata { { "authorization", "Bearer dev-local-key" } };
-        using var call = channel.CreateCallInvoker().AsyncDuplexStreamingCall(IngestStream, new CallOptions(headers, cancellationToken: cancellationToken));
+        var client = new Contracts.V1.Ingestion.IngestionClient(channel);
+        using var call = client.IngestStream(headers, cancellationToken: cancellationToken);
         var slots = new SemaphoreSlim(options.Window);
         var intended = new Dictionary<long, long>();
         var latencies = new List<double>();

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Experiments.Bench.Ingestion;
-using Grpc.Core;
+using Grpc.Net.Client;
 
 BenchOptions options;
 try

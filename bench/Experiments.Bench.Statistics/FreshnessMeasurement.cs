@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Experiments.Contracts.V1;
 using Grpc.Core;
+using Grpc.Net.Client;
 using Experiments.Statistics.Tests.Support;
 using Experiments.Tests.Shared;
 using Google.Protobuf.WellKnownTypes;
@@ -36,13 +37,14 @@ internal static class FreshnessMeasurement
             using var ingestionChannel = GrpcChannel.ForAddress(ingestion.Address);
             using var statisticsChannel = GrpcChannel.ForAddress(statistics.Address, new GrpcChannelOptions { MaxReceiveMessageSize = null });
             var options = new CallOptions(new Metadata { { "authorization", "Bearer " + Key } });
-            var ingest = Method<EventBatch, IngestResponse>.FromDescriptor(IngestionServiceReflection.Descriptor.Services[0].FindMethodByName("IngestBatch"));
-            var watch = Method<WatchVerdictsRequest, Verdict>.FromDescriptor(StatisticsServiceReflection.Descriptor.Services[0].FindMethodByName("WatchVerdicts"));
+            var ingestionClient = new Contracts.V1.Ingestion.IngestionClient(ingestionChannel);
+            var statisticsClient = new Contracts.V1.Statistics.StatisticsClient(statisticsChannel);
 
             var arrivals = new List<(long Ticks, long Units)>();
             using var stop = new CancellationTokenSource();
-            using var call = statisticsChannel.CreateCallInvoker().AsyncServerStreamingCall(watch, options.WithCancellationToken(stop.Token),
-                new WatchVerdictsRequest { ExperimentIds = { Workload.ExperimentId }, MinInterval = Duration.FromTimeSpan(TimeSpan.Zero) });
+            using var call = statisticsClient.WatchVerdicts(
+                new WatchVerdictsRequest { ExperimentIds = { Workload.ExperimentId }, MinInterval = Duration.FromTimeSpan(TimeSpan.Zero) },
+                options.WithCancellationToken(stop.Token));
             var reading = Task.Run(async () =>
             {
                 try
@@ -64,7 +66,6 @@ internal static class FreshnessMeasurement
             var workload = new Workload(5) { Origin = DateTimeOffset.UtcNow.AddMinutes(-10), DayOneLogins = false };
             var acks = new List<(long Ticks, long Units)>();
             long exposed = 0;
-            var invoker = ingestionChannel.CreateCallInvoker();
             var next = Stopwatch.GetTimestamp();
             var warmUp = 40;
             for (var b = 0; b < warmUp + batches; b++)
@@ -72,7 +73,7 @@ internal static class FreshnessMeasurement
                 var batch = new EventBatch { Sequence = b + 1, Source = "freshness" };
                 batch.Events.AddRange(workload.Users(b * usersPerBatch, usersPerBatch));
                 exposed += batch.Events.Count(e => e.Exposure is not null);
-                var response = await invoker.AsyncUnaryCall(ingest, options, batch);
+                var response = await ingestionClient.IngestBatchAsync(batch, options);
                 if (response.RejectedCount > 0)
                 {
                     Console.Error.WriteLine("rejected: " + response);

@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Experiments.Contracts.V1;
 using Grpc.Core;
 using Grpc.Health.V1;
+using Grpc.Net.Client;
 
 namespace Experiments.Bench.Statistics;
 
@@ -17,10 +18,9 @@ public class VerdictBenchmarks
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "statistics-bench-" + Guid.NewGuid().ToString("N")[..8]);
     private StatisticsServer _server = null!;
     private GrpcChannel _channel = null!;
-    private CallInvoker _invoker = null!;
+    private Health.HealthClient _health = null!;
+    private Contracts.V1.Statistics.StatisticsClient _statistics = null!;
     private CallOptions _options;
-    private static readonly Method<GetVerdictRequest, Verdict> GetVerdictMethod = Method<GetVerdictRequest, Verdict>.FromDescriptor(
-        StatisticsServiceReflection.Descriptor.Services[0].FindMethodByName("GetVerdict"));
     private readonly GetVerdictRequest _basic = new() { ExperimentId = Workload.ExperimentId, View = VerdictView.Basic };
     private readonly GetVerdictRequest _full = new() { ExperimentId = Workload.ExperimentId, View = VerdictView.Full };
 
@@ -29,7 +29,8 @@ public class VerdictBenchmarks
     {
         _server = StatisticsServer.StartAsync(_folder, Units).GetAwaiter().GetResult();
         _channel = GrpcChannel.ForAddress(_server.Address, new GrpcChannelOptions { MaxReceiveMessageSize = null });
-        _invoker = _channel.CreateCallInvoker();
+        _health = new Health.HealthClient(_channel);
+        _statistics = new Contracts.V1.Statistics.StatisticsClient(_channel);
         _options = new CallOptions(new Metadata { { "authorization", "Bearer " + StatisticsServer.Key } });
     }
 
@@ -43,13 +44,13 @@ public class VerdictBenchmarks
 
     [Benchmark(Baseline = true)]
     public async Task<HealthCheckResponse> HealthCheck() =>
-        await new HealthClient(_invoker).CheckAsync(new HealthCheckRequest(), _options);
+        await _health.CheckAsync(new HealthCheckRequest(), _options);
 
     [Benchmark]
-    public async Task<Verdict> GetVerdictBasic() => await _invoker.AsyncUnaryCall(GetVerdictMethod, _options, _basic);
+    public async Task<Verdict> GetVerdictBasic() => await _statistics.GetVerdictAsync(_basic, _options);
 
     [Benchmark]
-    public async Task<Verdict> GetVerdictFull() => await _invoker.AsyncUnaryCall(GetVerdictMethod, _options, _full);
+    public async Task<Verdict> GetVerdictFull() => await _statistics.GetVerdictAsync(_full, _options);
 
     [Benchmark]
     public Task Recompute() => _server.Verdicts.ComputeAsync(Workload.ExperimentId);
