@@ -67,6 +67,7 @@ public static class AssignmentServiceExtensions
         // One instance per process: Assign is the hot path, and neither service keeps per-call state.
         services.AddSingleton<ExperimentAdminService>();
         services.AddSingleton<AssignmentService>();
+        services.AddSingleton<DomainErrorInterceptor>();
         services.AddGrpc()
             .AddServiceOptions<ExperimentAdminService>(o => o.Interceptors.Add<DomainErrorInterceptor>())
             .AddServiceOptions<AssignmentService>(o => o.Interceptors.Add<DomainErrorInterceptor>());

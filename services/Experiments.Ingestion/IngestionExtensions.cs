@@ -40,6 +40,7 @@ public static class IngestionExtensions
         services.AddSingleton<ClientRateLimiter>();
         services.AddSingleton<IngestionPipeline>();
         services.AddSingleton<IngestionService>();
+        services.AddSingleton<IngestionErrorInterceptor>();
         services.AddGrpc().AddServiceOptions<IngestionService>(grpc => grpc.Interceptors.Add<IngestionErrorInterceptor>());
         services.AddHealthFor(IngestionServiceName);
         services.AddHealthChecks().AddCheck<LogHealthCheck>("log");

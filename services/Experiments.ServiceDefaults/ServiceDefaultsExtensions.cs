@@ -34,6 +34,10 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddSingleton<ApiKeyRing>();
         builder.Services.AddApiKeyAndJwt(builder.Configuration);
 
+        // Interceptors keep no per-call state: one instance each. grpc-dotnet activates an interceptor per call unless
+        // its type is in the container, which cost ~900 B per call on Assign (bench/Experiments.Bench.Assignment remote).
+        builder.Services.AddSingleton<CallTelemetryInterceptor>();
+        builder.Services.AddSingleton<ScopeAuthorizationInterceptor>();
         var grpc = builder.Configuration.GetSection("Grpc");
         builder.Services.AddGrpc(options =>
         {

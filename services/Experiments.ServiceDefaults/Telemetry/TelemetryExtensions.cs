@@ -12,8 +12,8 @@ internal static class TelemetryExtensions
 {
     /// <summary>
     /// Traces and metrics from the ecosystem's instrumentation (ASP.NET Core, gRPC client, runtime) and our own
-    /// sources; metrics always reach the Prometheus scrape endpoint, and traces, metrics and logs go over OTLP when
-    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (or <c>OpenTelemetry:Endpoint</c>) is set.
+    /// sources; metrics always reach the Prometheus scrape endpoint; traces are recorded, and traces, metrics and logs
+    /// go over OTLP, when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (or <c>OpenTelemetry:Endpoint</c>) is set.
     /// </summary>
     public static void AddTelemetry(this WebApplicationBuilder builder)
     {
@@ -25,14 +25,15 @@ internal static class TelemetryExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter("System.Net.Http", CallTelemetryInterceptor.MeterName, "Experiments.*")
-                .AddPrometheusExporter())
-            .WithTracing(tracing => tracing
-                .AddAspNetCoreInstrumentation()
-                .AddGrpcClientInstrumentation()
-                .AddSource("Experiments.*"));
+                .AddPrometheusExporter());
         if (!string.IsNullOrEmpty(endpoint))
         {
-            telemetry.UseOtlpExporter(OpenTelemetry.Exporter.OtlpExportProtocol.Grpc, new Uri(endpoint));
+            // Traces only when they go somewhere: recording an activity per call with no exporter cost every request.
+            telemetry.WithTracing(tracing => tracing
+                    .AddAspNetCoreInstrumentation()
+                    .AddGrpcClientInstrumentation()
+                    .AddSource("Experiments.*"))
+                .UseOtlpExporter(OpenTelemetry.Exporter.OtlpExportProtocol.Grpc, new Uri(endpoint));
         }
     }
 }
