@@ -39,12 +39,15 @@ public sealed class RetryTests
         {
             await app.QuoteAsync("user-" + i);
         }
+        // The ten events may leave in one batch or several (batching follows timing): the refused batch is dropped and
+        // counted, later ones are delivered, and nothing is retried or lost.
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (app.Status.EventsDropped < 10)
+        while (app.Status.EventsDropped + ingestion.Events.Count < 10)
         {
             await Task.Delay(10, timeout.Token);
         }
-        Assert.Equal(10, app.Status.EventsDropped);
+        Assert.InRange(app.Status.EventsDropped, 1, 10);
+        Assert.Equal(10, app.Status.EventsDropped + ingestion.Events.Count);
         Assert.Equal(0, app.Status.BatchRetries);
     }
 
