@@ -66,7 +66,7 @@ public sealed partial class CallTelemetryInterceptor : Interceptor
         var start = Stopwatch.GetTimestamp();
         try
         {
-            await continuation(request, new ClientGoneStreams.Writer<TResponse>(responseStream), context).ConfigureAwait(false);
+            await continuation(request, new ClientGoneStreams.Writer<TResponse>(responseStream, context), context).ConfigureAwait(false);
             Record(context, start, context.Status.StatusCode);
         }
         catch (Exception ex)
@@ -81,7 +81,7 @@ public sealed partial class CallTelemetryInterceptor : Interceptor
         var start = Stopwatch.GetTimestamp();
         try
         {
-            await continuation(new ClientGoneStreams.Reader<TRequest>(requestStream), new ClientGoneStreams.Writer<TResponse>(responseStream), context).ConfigureAwait(false);
+            await continuation(new ClientGoneStreams.Reader<TRequest>(requestStream), new ClientGoneStreams.Writer<TResponse>(responseStream, context), context).ConfigureAwait(false);
             Record(context, start, context.Status.StatusCode);
         }
         catch (Exception ex)

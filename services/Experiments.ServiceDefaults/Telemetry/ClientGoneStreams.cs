@@ -10,7 +10,7 @@ namespace Experiments.ServiceDefaults.Telemetry;
 /// </summary>
 internal static class ClientGoneStreams
 {
-    public static RpcException Cancelled(IOException exception) =>
+    public static RpcException Cancelled(Exception exception) =>
         new(new Status(StatusCode.Cancelled, "the client went away: " + exception.Message, exception));
 
     public sealed class Reader<T>(IAsyncStreamReader<T> inner) : IAsyncStreamReader<T>
@@ -30,7 +30,11 @@ internal static class ClientGoneStreams
         }
     }
 
-    public sealed class Writer<T>(IServerStreamWriter<T> inner) : IServerStreamWriter<T>
+    /// <summary>
+    /// Also turns grpc-dotnet's "request is complete" refusal of a write into CANCELLED when the call was cancelled:
+    /// it is how a write after the client went away fails.
+    /// </summary>
+    public sealed class Writer<T>(IServerStreamWriter<T> inner, ServerCallContext context) : IServerStreamWriter<T>
     {
         public WriteOptions? WriteOptions
         {
@@ -48,6 +52,10 @@ internal static class ClientGoneStreams
             {
                 throw Cancelled(exception);
             }
+            catch (InvalidOperationException exception) when (context.CancellationToken.IsCancellationRequested)
+            {
+                throw Cancelled(exception);
+            }
         }
 
         public async Task WriteAsync(T message, CancellationToken cancellationToken)
@@ -57,6 +65,10 @@ internal static class ClientGoneStreams
                 await inner.WriteAsync(message, cancellationToken).ConfigureAwait(false);
             }
             catch (IOException exception)
+            {
+                throw Cancelled(exception);
+            }
+            catch (InvalidOperationException exception) when (context.CancellationToken.IsCancellationRequested)
             {
                 throw Cancelled(exception);
             }

@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Experiments.Contracts.V1;
 using Experiments.Statistics.Engine.Aggregation;
 
@@ -43,11 +44,20 @@ internal static class Forwarding
                 confirmed[r.Partition] = Math.Max(confirmed.GetValueOrDefault(r.Partition), r.ConfirmedPosition);
             }
         }, cancellationToken);
-        foreach (var batch in batches)
+        try
         {
-            await call.RequestStream.WriteAsync(batch, cancellationToken);
+            foreach (var batch in batches)
+            {
+                await call.RequestStream.WriteAsync(batch, cancellationToken);
+            }
+            await call.RequestStream.CompleteAsync();
         }
-        await call.RequestStream.CompleteAsync();
+        catch (RpcException) when (!reading.IsCompletedSuccessfully)
+        {
+            // The server ended the call while we wrote (a refusal): the status it sent is the call's, not the write's.
+            await reading;
+            throw;
+        }
         await reading;
         return confirmed;
     }
