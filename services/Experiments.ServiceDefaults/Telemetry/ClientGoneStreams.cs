@@ -42,27 +42,15 @@ internal static class ClientGoneStreams
             set => inner.WriteOptions = value;
         }
 
-        public async Task WriteAsync(T message)
-        {
-            try
-            {
-                await inner.WriteAsync(message).ConfigureAwait(false);
-            }
-            catch (IOException exception)
-            {
-                throw Cancelled(exception);
-            }
-            catch (InvalidOperationException exception) when (context.CancellationToken.IsCancellationRequested)
-            {
-                throw Cancelled(exception);
-            }
-        }
+        public Task WriteAsync(T message) => GuardAsync(inner.WriteAsync(message));
 
-        public async Task WriteAsync(T message, CancellationToken cancellationToken)
+        public Task WriteAsync(T message, CancellationToken cancellationToken) => GuardAsync(inner.WriteAsync(message, cancellationToken));
+
+        private async Task GuardAsync(Task write)
         {
             try
             {
-                await inner.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+                await write.ConfigureAwait(false);
             }
             catch (IOException exception)
             {
