@@ -112,6 +112,14 @@ public sealed class EventValidator(IOptionsMonitor<ValidationOptions> options, T
             return Reject(index, e, EventRejectionReason.InvalidValue, "request.status_code",
                 "status_code must be a gRPC status (0-16) or an HTTP status (100-599)");
         }
+        if (!System.Enum.IsDefined(r.Measure))
+        {
+            return Reject(index, e, EventRejectionReason.InvalidValue, "request.measure", "measure must be a RequestMeasure value (0-2)");
+        }
+        if (r.Dependency.Length > limits.MaxNameLength)
+        {
+            return TooLong(index, e, "request.dependency", limits.MaxNameLength);
+        }
         return r.ClientId.Length > limits.MaxNameLength ? TooLong(index, e, "request.client_id", limits.MaxNameLength) : null;
     }
 

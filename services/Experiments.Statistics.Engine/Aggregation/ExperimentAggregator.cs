@@ -245,7 +245,7 @@ public sealed class ExperimentAggregator
         for (var g = 0; g < _groups.Length; g++)
         {
             var group = _groups[g];
-            if (group.Api.Length != 0 && !string.Equals(group.Api, e.ApiName, StringComparison.Ordinal))
+            if (group.Api.Length == 0 ? e.NamedApiOnly : !string.Equals(group.Api, e.ApiName, StringComparison.Ordinal))
             {
                 continue;
             }

@@ -30,6 +30,12 @@ public readonly struct TelemetryEvent
     /// <summary>Request: the API.</summary>
     public string? ApiName { get; init; }
 
+    /// <summary>
+    /// Request: counts only towards KPIs that name its API — an outbound call to a dependency, a stream's
+    /// first-message or staleness measure — and not towards those with no API, which count the calls the backend served.
+    /// </summary>
+    public bool NamedApiOnly { get; init; }
+
     /// <summary>Request: server-side latency in milliseconds.</summary>
     public double LatencyMs { get; init; }
 

@@ -31,6 +31,7 @@ internal static class EventMapping
             Event.KindOneofCase.Request => common with
             {
                 ApiName = e.Request.ApiName, LatencyMs = e.Request.LatencyMs, Error = e.Request.Error, ClientId = e.Request.ClientId,
+                NamedApiOnly = e.Request.Dependency.Length != 0 || e.Request.Measure != RequestMeasure.Call,
             },
             Event.KindOneofCase.Activity => common with { Kind = TelemetryKind.Activity, Name = e.Activity.ActivityName },
             Event.KindOneofCase.CustomMetric => common with
