@@ -1,4 +1,5 @@
 using Experiments.Sdk.Evaluation;
+using Experiments.Sdk.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.FeatureManagement;
 
@@ -59,6 +60,26 @@ public sealed class ExperimentsBuilder : IFeatureManagementBuilder
         Services.AddSingleton<IVariantServiceProvider<TService>>(sp => sp.GetRequiredService<ExperimentsVariantServiceProvider<TService>>());
         Services.AddSingleton<IContextualVariantServiceProvider<TService>>(sp => sp.GetRequiredService<ExperimentsVariantServiceProvider<TService>>());
         Services.AddSingleton(new FallbackRegistration(flagKey, fallbackVariant));
+        return this;
+    }
+
+    /// <summary>
+    /// Measures how fresh each streamed <typeparamref name="TMessage"/> is when it is delivered: for every message of
+    /// that type written by one of the app's gRPC server streams, or read from a dependency's stream through a client
+    /// with <c>AddExperimentsTelemetry</c>, the delay from <paramref name="sourceTime"/> (e.g. a quote's exchange time) to
+    /// its delivery on <see cref="ExperimentsOptions.StalenessClock"/>, recorded under the stream's API name with
+    /// <c>#staleness</c> (a latency KPI: <c>Kpi.api_name</c> <c>"trading.v1.TradingCore/StreamQuotes#staleness"</c>).
+    /// A selector that throws leaves that message unmeasured (counted), never failing the stream.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A source time for <typeparamref name="TMessage"/> has already been added.</exception>
+    public ExperimentsBuilder WithStaleness<TMessage>(Func<TMessage, DateTimeOffset> sourceTime)
+    {
+        ArgumentNullException.ThrowIfNull(sourceTime);
+        if (Services.Any(d => d.ImplementationInstance is StalenessSource s && s.MessageType == typeof(TMessage)))
+        {
+            throw new InvalidOperationException($"A source time for {typeof(TMessage).FullName} has already been added.");
+        }
+        Services.AddSingleton(new StalenessSource(typeof(TMessage), sourceTime));
         return this;
     }
 

@@ -50,6 +50,21 @@ public sealed class ExperimentsOptions
     /// </summary>
     public IDictionary<string, UnitIdSource> Attributes { get; } = new Dictionary<string, UnitIdSource>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Longest unit or client id used, in characters (default 256, ingestion's limit). A longer one — or an empty one, or
+    /// one that is not valid UTF-8 text — is dropped and counted (<c>experiments.sdk.ids.dropped</c>), never failing the
+    /// request: without a unit id the request is served the fallback variant and not recorded; without a client id it is
+    /// recorded without one.
+    /// </summary>
+    public int MaxIdLength { get; set; } = 256;
+
+    /// <summary>
+    /// The clock a message's staleness is measured against (see <c>WithStaleness</c>): the wall clock its source stamps
+    /// messages with. Default <see cref="TimeProvider.System"/> — not the app's registered TimeProvider, which dates events
+    /// and may be shifted.
+    /// </summary>
+    public TimeProvider StalenessClock { get; set; } = TimeProvider.System;
+
     /// <summary>Events held for sending at most; further events are dropped and counted (never waited for).</summary>
     public int BufferCapacity { get; set; } = 10_000;
 

@@ -5,6 +5,7 @@ using Experiments.Sdk.Definitions;
 using Experiments.Sdk.Evaluation;
 using Experiments.Sdk.Grpc;
 using Experiments.Sdk.Http;
+using Experiments.Sdk.Streams;
 using Experiments.Sdk.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.FeatureManagement;
@@ -40,6 +41,7 @@ public static class ExperimentsServiceCollectionExtensions
         services.TryAddSingleton<ExperimentsMetrics>();
         services.TryAddSingleton<ExposureRecorder>();
         services.TryAddSingleton<FallbackVariants>();
+        services.TryAddSingleton<StalenessSources>();
         services.TryAddSingleton<ExperimentsRuntime>();
         services.TryAddSingleton<ApiNames>();
         services.TryAddSingleton(sp => new ExperimentsStatus(

@@ -3,19 +3,23 @@ using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Experiments.Sdk.Evaluation;
+using Experiments.Sdk.Streams;
 
 namespace Experiments.Sdk.Grpc;
 
 /// <summary>
-/// The SDK for Grpc.AspNetCore services: per call, serves the unit named by the request metadata on
-/// the call's flow and records the call — API name <c>package.Service/Method</c>, latency, gRPC status, error,
-/// client id. Errors are the statuses that mean the server failed the caller (UNKNOWN, DEADLINE_EXCEEDED,
-/// RESOURCE_EXHAUSTED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS). Exceptions are rethrown, never swallowed.
+/// The SDK for Grpc.AspNetCore services, for all four call kinds: per call, serves the unit named by the request
+/// metadata (or claims) on the call's flow and records the call — API name <c>package.Service/Method</c>, latency,
+/// gRPC status, error, client id. A call that streams responses also records the time to its first message
+/// (<c>…#first-message</c>), its message count (custom metric <c>…#messages</c>) and, for message types registered with
+/// <c>WithStaleness</c>, each message's staleness (<c>…#staleness</c>); its latency is the whole stream's duration.
+/// Errors are the statuses that mean the server failed the caller (UNKNOWN, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED,
+/// UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS). Exceptions are rethrown, never swallowed.
 /// </summary>
 public sealed class ExperimentsInterceptor : Interceptor
 {
     private readonly ExperimentsRuntime _runtime;
-    private readonly ConcurrentDictionary<string, string> _apiNames = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CallNames> _names = new(StringComparer.Ordinal);
 
     internal ExperimentsInterceptor(ExperimentsRuntime runtime) => _runtime = runtime;
 
@@ -30,7 +34,7 @@ public sealed class ExperimentsInterceptor : Interceptor
         var flow = ExecutionContext.Capture();
         if (flow is null)
         {
-            return ObserveAsync(context, start, () => continuation(request, context));
+            return ObserveUnaryAsync(request, context, continuation, start);
         }
         var served = Begin(context);
         var pending = false;
@@ -63,6 +67,12 @@ public sealed class ExperimentsInterceptor : Interceptor
         }
     }
 
+    // Its own method: a lambda over the parameters in UnaryServerHandler would allocate its closure on every call.
+    private Task<TResponse> ObserveUnaryAsync<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation, long start)
+        where TRequest : class
+        where TResponse : class =>
+        ObserveAsync(context, start, () => continuation(request, context));
+
     /// <inheritdoc />
     public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
@@ -76,11 +86,7 @@ public sealed class ExperimentsInterceptor : Interceptor
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
-        return ObserveAsync(context, Stopwatch.GetTimestamp(), async () =>
-        {
-            await continuation(request, responseStream, context).ConfigureAwait(false);
-            return true;
-        });
+        return ObserveStreamAsync(context, Stopwatch.GetTimestamp(), responseStream, stream => continuation(request, stream, context));
     }
 
     /// <inheritdoc />
@@ -88,11 +94,45 @@ public sealed class ExperimentsInterceptor : Interceptor
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
-        return ObserveAsync(context, Stopwatch.GetTimestamp(), async () =>
+        return ObserveStreamAsync(context, Stopwatch.GetTimestamp(), responseStream, stream => continuation(requestStream, stream, context));
+    }
+
+    /// <summary>
+    /// Serves the call's unit while a streaming <paramref name="call"/> runs, and measures its response stream: the time to
+    /// its first message, each message's staleness (when a source time is registered for the type), and as it ends its
+    /// duration, status and message count.
+    /// </summary>
+    private async Task ObserveStreamAsync<TResponse>(ServerCallContext context, long start, IServerStreamWriter<TResponse> responseStream, Func<IServerStreamWriter<TResponse>, Task> call)
+    {
+        var served = Begin(context);
+        if (served.Unit.IsNone || !_runtime.TelemetryEnabled)
         {
-            await continuation(requestStream, responseStream, context).ConfigureAwait(false);
-            return true;
-        });
+            try
+            {
+                await call(responseStream).ConfigureAwait(false);
+                return;
+            }
+            finally
+            {
+                served.End();
+            }
+        }
+        var measure = new StreamMeasure<TResponse>(_runtime, served.Unit, NamesOf(context.Method), _runtime.ClientFor(context.GetHttpContext()), dependency: null,
+            start, _runtime.Staleness.For<TResponse>());
+        try
+        {
+            await call(new MeasuredStreamWriter<TResponse>(responseStream, measure)).ConfigureAwait(false);
+            measure.End(context.Status.StatusCode);
+        }
+        catch (Exception exception)
+        {
+            measure.End(GrpcErrors.StatusOf(exception, context.Deadline));
+            throw;
+        }
+        finally
+        {
+            served.End();
+        }
     }
 
     /// <summary>
@@ -151,28 +191,19 @@ public sealed class ExperimentsInterceptor : Interceptor
         {
             return;
         }
-        _runtime.RecordRequest(unit, ApiNameOf(context.Method), _runtime.ClientFor(context.GetHttpContext()), start, (int)code, IsError(code));
+        _runtime.RecordRequest(unit, NamesOf(context.Method).Call, _runtime.ClientFor(context.GetHttpContext()), start, (int)code, GrpcErrors.IsError(code));
     }
 
-    /// <summary><c>package.Service/Method</c> for the path <c>/package.Service/Method</c>, built once per method.</summary>
-    private string ApiNameOf(string method) => _apiNames.GetOrAdd(method, static m => m.TrimStart('/'));
+    /// <summary>The names of the method at the path <c>/package.Service/Method</c>, built once per method.</summary>
+    private CallNames NamesOf(string method) =>
+        _names.TryGetValue(method, out var names) ? names : _names.GetOrAdd(method, static m => new CallNames(m.TrimStart('/')));
 
     /// <summary>Always false, so it can run as an exception filter without catching.</summary>
     private bool Failed(ServerCallContext context, in ServedUnit unit, long start, Exception exception)
     {
-        End(context, unit, start, exception switch
-        {
-            RpcException rpc => rpc.StatusCode,
-            // As grpc-dotnet ends the call: a deadline that passed is DEADLINE_EXCEEDED, not the client's cancel.
-            OperationCanceledException when context.Deadline <= DateTime.UtcNow => StatusCode.DeadlineExceeded,
-            OperationCanceledException => StatusCode.Cancelled,
-            _ => StatusCode.Unknown,
-        });
+        End(context, unit, start, GrpcErrors.StatusOf(exception, context.Deadline));
         return false;
     }
-
-    private static bool IsError(StatusCode code) => code is StatusCode.Unknown or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted
-        or StatusCode.Unimplemented or StatusCode.Internal or StatusCode.Unavailable or StatusCode.DataLoss;
 
     /// <summary>The unit a call serves, and the request slot it is kept in (null when it travels on the flow).</summary>
     private readonly record struct Served(ServedUnit Unit, RequestUnitSlot? Slot)

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Experiments.Sdk.Evaluation;
 
 namespace Experiments.Sdk.Telemetry;
 
@@ -16,6 +17,12 @@ internal sealed class ExperimentsMetrics : IDisposable
     private long _sendFailed;
     private long _shutdown;
     private long _exposures;
+    private long _unattributed;
+    private long _unmeasurable;
+    private readonly long[] _droppedIds = new long[IdKinds.Length * IdReasons.Length];
+
+    private static readonly string[] IdKinds = ["user", "session", "client"];
+    private static readonly string[] IdReasons = ["", "missing", "too_long", "invalid"];
 
     public ExperimentsMetrics(IMeterFactory meters, TelemetryBuffer buffer, Definitions.DefinitionsStore definitions)
     {
@@ -30,6 +37,12 @@ internal sealed class ExperimentsMetrics : IDisposable
         }, "{event}", "Events not delivered: buffer_full (requests outpaced the sender or ingestion is down), rejected (invalid), send_failed (not retryable), shutdown (unsent at exit).");
         _meter.CreateObservableCounter("experiments.sdk.events.sent", () => Volatile.Read(ref _sent), "{event}", "Events acknowledged by ingestion.");
         _meter.CreateObservableCounter("experiments.sdk.exposures", () => Volatile.Read(ref _exposures), "{event}", "Exposures recorded (first evaluation of a unit into an arm in this process).");
+        _meter.CreateObservableCounter("experiments.sdk.ids.dropped", DroppedIds, "{id}",
+            "Ids a request carried that were not used: missing (empty), too_long (over Experiments:MaxIdLength), invalid (not valid UTF-8 text, or a control character). A request without a usable unit id is served the fallback and not recorded; one without a usable client id is recorded without it.");
+        _meter.CreateObservableCounter("experiments.sdk.dependency.unattributed", () => Volatile.Read(ref _unattributed), "{call}",
+            "Outbound calls made outside any served unit: not recorded, since they belong to no experiment arm.");
+        _meter.CreateObservableCounter("experiments.sdk.staleness.unmeasurable", () => Volatile.Read(ref _unmeasurable), "{message}",
+            "Stream messages whose source time the app's WithStaleness selector failed to read (it threw): not measured.");
         _meter.CreateObservableGauge("experiments.sdk.buffer.size", () => buffer.Count, "{event}", "Events waiting to be sent.");
         _meter.CreateObservableGauge("experiments.sdk.definitions.version", () => definitions.Version, "{version}", "Version of the definitions being evaluated.");
     }
@@ -52,6 +65,26 @@ internal sealed class ExperimentsMetrics : IDisposable
     public void AddShutdown(long count) => Interlocked.Add(ref _shutdown, count);
 
     public void AddExposure() => Interlocked.Increment(ref _exposures);
+
+    public void AddUnattributedCall() => Interlocked.Increment(ref _unattributed);
+
+    public void AddUnmeasurable() => Interlocked.Increment(ref _unmeasurable);
+
+    public void AddDroppedId(IdKind kind, IdProblem problem) => Interlocked.Increment(ref _droppedIds[((int)kind * IdReasons.Length) + (int)problem]);
+
+    public long DroppedIds(IdKind kind, IdProblem problem) => Volatile.Read(ref _droppedIds[((int)kind * IdReasons.Length) + (int)problem]);
+
+    private IEnumerable<Measurement<long>> DroppedIds()
+    {
+        for (var kind = 0; kind < IdKinds.Length; kind++)
+        {
+            for (var reason = 1; reason < IdReasons.Length; reason++)
+            {
+                yield return new Measurement<long>(Volatile.Read(ref _droppedIds[(kind * IdReasons.Length) + reason]),
+                    new KeyValuePair<string, object?>("kind", IdKinds[kind]), new KeyValuePair<string, object?>("reason", IdReasons[reason]));
+            }
+        }
+    }
 
     public void Dispose() => _meter.Dispose();
 }

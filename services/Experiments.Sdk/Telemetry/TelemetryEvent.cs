@@ -1,4 +1,5 @@
 using Experiments.Assignment.Evaluation;
+using Experiments.Contracts.V1;
 
 namespace Experiments.Sdk.Telemetry;
 
@@ -7,6 +8,9 @@ internal enum TelemetryKind : byte
     None = 0,
     Request = 1,
     Exposure = 2,
+
+    /// <summary>A custom metric observation: <see cref="TelemetryEvent.ApiName"/> holds the metric name.</summary>
+    Metric = 3,
 }
 
 /// <summary>
@@ -42,6 +46,15 @@ internal struct TelemetryEvent
     public string? ApiName;
 
     public string? ClientId;
+
+    /// <summary>Request: the dependency an outbound call went to; null for a request the app served.</summary>
+    public string? Dependency;
+
+    /// <summary>Request: what <see cref="ElapsedTimestamp"/> measures.</summary>
+    public RequestMeasure Measure;
+
+    /// <summary>Metric: the value observed.</summary>
+    public double Value;
 
     public CompiledExperiment? Experiment;
 }

@@ -246,6 +246,10 @@ internal sealed class TelemetrySender(
                 ExperimentRevision = definition.Revision,
             };
         }
+        else if (item.Kind == TelemetryKind.Metric)
+        {
+            result.CustomMetric = new CustomMetricEvent { MetricName = item.ApiName ?? "", Value = item.Value };
+        }
         else
         {
             result.Request = new RequestEvent
@@ -255,6 +259,8 @@ internal sealed class TelemetrySender(
                 StatusCode = item.StatusCode,
                 Error = item.Error,
                 ClientId = item.ClientId ?? "",
+                Dependency = item.Dependency ?? "",
+                Measure = item.Measure,
             };
         }
         return result;
