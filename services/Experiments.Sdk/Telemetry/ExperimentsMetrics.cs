@@ -66,6 +66,8 @@ internal sealed class ExperimentsMetrics : IDisposable
 
     public void AddExposure() => Interlocked.Increment(ref _exposures);
 
+    public long Unattributed => Volatile.Read(ref _unattributed);
+
     public void AddUnattributedCall() => Interlocked.Increment(ref _unattributed);
 
     public void AddUnmeasurable() => Interlocked.Increment(ref _unmeasurable);

@@ -88,8 +88,8 @@ public sealed class GrpcInterceptorTests
 
         // What ingestion received: one request event per call with a unit, as the call ended.
         var named = calls.Where(c => c.User.Length > 0).ToArray();
-        await ingestion.WaitForAsync(events => events.Count(e => e.Request is not null) >= named.Length, timeout.Token);
-        var requests = ingestion.Events.Where(e => e.Request is not null).ToArray();
+        await ingestion.WaitForAsync(events => events.Count(e => e.Request is { Measure: RequestMeasure.Call }) >= named.Length, timeout.Token);
+        var requests = ingestion.Events.Where(e => e.Request is { Measure: RequestMeasure.Call }).ToArray();
         Assert.Equal(named.Length, requests.Length);
         var byUser = requests.ToDictionary(e => e.UserId);
         foreach (var call in named)
@@ -100,6 +100,22 @@ public sealed class GrpcInterceptorTests
                 (recorded.ApiName, recorded.StatusCode, recorded.Error, recorded.ClientId));
             Assert.True(recorded.LatencyMs > 0, $"{call.User}: latency {recorded.LatencyMs} ms");
         }
+
+        // Calls that stream responses also report their first message and, as they end, how many messages they sent:
+        // for a call that succeeded, as many as the grpcio client received.
+        var streamed = named.Select(call => (call, received: results[calls.IndexOf(call)].Messages.Length))
+            .Where(c => c.call.Method is "ExpandEcho" or "StreamEcho" && c.call.Code == Ok).ToArray();
+        foreach (var (call, received) in streamed)
+        {
+            var api = Service + "/" + call.Method;
+            var count = Assert.Single(ingestion.Events, e => e.UserId == call.User && e.CustomMetric is not null);
+            Assert.Equal((api + "#messages", (double)received), (count.CustomMetric.MetricName, count.CustomMetric.Value));
+            var first = ingestion.Events.Where(e => e.UserId == call.User && e.Request is { Measure: RequestMeasure.FirstMessage }).ToArray();
+            Assert.Equal(received > 0 ? 1 : 0, first.Length);
+            Assert.All(first, e => Assert.Equal(api + "#first-message", e.Request.ApiName));
+            Assert.All(first, e => Assert.True(e.Request.LatencyMs <= byUser[call.User].Request.LatencyMs));
+        }
+        Assert.Contains(streamed, s => s.received > 0);
 
         // Exposures name the variant the service assigns, for the units it puts in the experiment.
         var exposures = ingestion.Events.Where(e => e.Exposure is not null).ToArray();
