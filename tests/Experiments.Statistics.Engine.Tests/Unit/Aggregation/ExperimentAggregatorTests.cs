@@ -56,6 +56,36 @@ public sealed class ExperimentAggregatorTests
     }
 
     [Fact]
+    public void Dependency_calls_and_stream_measures_count_only_where_a_kpi_names_their_api()
+    {
+        var definition = new ExperimentDefinition("exp", 1, RandomizationUnitKind.User,
+            [new VariantDefinition("control", 50, true), new VariantDefinition("treatment", 50, false)],
+            [
+                new MetricDefinition("errors-all", MetricKind.ErrorRate, MetricRole.Guardrail) { Tolerance = 0.1 },
+                new MetricDefinition("p99-broker", MetricKind.LatencyP99, MetricRole.Guardrail) { ApiName = "broker POST /orders", Tolerance = 0.1 },
+            ]);
+        var shard = new ShardAggregator();
+        shard.Define(definition);
+        var t0 = TrafficGenerator.Start;
+        shard.Apply(new TelemetryEvent { EventId = "x", TimeUnixMs = t0, Kind = TelemetryKind.Exposure, UserId = "alice", ExperimentId = "exp", VariantKey = "control" });
+        TelemetryEvent Request(string id, string api, bool namedOnly, bool error) => new()
+        {
+            EventId = id, TimeUnixMs = t0 + 1000, Kind = TelemetryKind.Request, UserId = "alice", ApiName = api, LatencyMs = 10, Error = error, NamedApiOnly = namedOnly,
+        };
+        shard.Apply(Request("served", "trading.v1.TradingCore/PlaceOrder", namedOnly: false, error: false));
+        shard.Apply(Request("broker-1", "broker POST /orders", namedOnly: true, error: true));
+        shard.Apply(Request("broker-2", "broker POST /orders", namedOnly: true, error: false));
+        shard.Apply(Request("staleness", "trading.v1.TradingCore/StreamQuotes#staleness", namedOnly: true, error: false));
+
+        var snapshot = shard.Find("exp")!.Snapshot();
+        var all = snapshot.Requests[snapshot.Layout.GroupOf[0]][0];
+        var broker = snapshot.Requests[snapshot.Layout.GroupOf[1]][0];
+        // The served call alone counts for "all calls"; the broker's two calls (one failed) only under the broker's name.
+        Assert.Equal((1L, 2L), (all.Requests, broker.Requests));
+        Assert.Equal(0, all.Errors.SumNumerator);
+    }
+
+    [Fact]
     public void The_apply_result_tells_a_duplicate_from_an_unknown_unit_and_a_held_event_is_reapplied_without_the_dedup()
     {
         var shard = new ShardAggregator();
