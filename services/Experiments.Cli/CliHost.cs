@@ -31,6 +31,9 @@ internal sealed class CliHost
     /// <summary>The value of <c>XDG_CONFIG_HOME</c>, when set, replaces <c>~/.config</c>.</summary>
     public string? ConfigHome { get; init; }
 
+    /// <summary>The clock relative times (<c>--as-of yesterday</c>) count from.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Opens a channel to a server address.</summary>
     public Func<Uri, GrpcChannel> CreateChannel { get; init; } = static address => GrpcChannel.ForAddress(address);
 
@@ -49,7 +52,10 @@ internal sealed class CliHost
         };
     }
 
-    /// <summary>A console for a pipe or a file: no colours or cursor moves, and lines as wide as tables need.</summary>
+    /// <summary>
+    /// A console for a pipe or a file: no colours or cursor moves, lines of 120 columns (or <c>COLUMNS</c> when the
+    /// shell exports it), which tables wrap to fit — a pipe has no width of its own to ask.
+    /// </summary>
     private static IAnsiConsole RedirectedConsole()
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -59,7 +65,7 @@ internal sealed class CliHost
             Interactive = InteractionSupport.No,
             Out = new AnsiConsoleOutput(System.Console.Out),
         });
-        console.Profile.Width = 200;
+        console.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns >= 40 ? columns : 120;
         return console;
     }
 

@@ -17,7 +17,9 @@ internal static class VerdictCommands
     public static Command Verdict(GlobalOptions globals)
     {
         var id = Options.Id();
-        var asOf = new Option<DateTimeOffset?>("--as-of") { Description = "The verdict in force at this time (ISO 8601), instead of the current one" };
+        // A string parsed here rather than Option<DateTimeOffset?>: System.CommandLine's own error names the CLR type
+        // (System.Nullable`1[System.DateTimeOffset]) and knows no "yesterday".
+        var asOf = new Option<string?>("--as-of") { Description = AsOfTime.Help };
         var exitCode = Options.ExitCode();
         var command = new Command("verdict", "Show the current verdict: the decision, its reasons, the sample-ratio check and a table per KPI") { id, asOf, exitCode };
         globals.SetHandler(command, async (context, parse) =>
@@ -25,7 +27,7 @@ internal static class VerdictCommands
             var request = new GetVerdictRequest { ExperimentId = parse.GetRequiredValue(id), View = VerdictView.Basic };
             if (parse.GetValue(asOf) is { } time)
             {
-                request.AsOfTime = Timestamp.FromDateTimeOffset(time);
+                request.AsOfTime = Timestamp.FromDateTimeOffset(AsOfTime.Parse(time, context.Host.Time.GetUtcNow()));
             }
             var verdict = await context.Statistics.GetVerdictAsync(request, context.Unary()).ResponseAsync.ConfigureAwait(false);
             if (context.Json)

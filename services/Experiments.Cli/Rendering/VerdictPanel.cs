@@ -6,10 +6,10 @@ using Spectre.Console.Rendering;
 namespace Experiments.Cli.Rendering;
 
 /// <summary>
-/// A verdict as people read it: the decision with its reasons, the sample-ratio check and the horizon, then one table
-/// per KPI with each treatment against the control — values per arm, the always-valid interval and p-value the decision
-/// used (a guardrail's row says whether it is within, beyond or not yet shown within its tolerance), the fixed-horizon
-/// figures labelled as such, decision and reasons.
+/// A verdict as people read it: the decision with its reasons, the sample-ratio check and the horizon, then the KPIs
+/// per API (<see cref="ApiGroup"/>), one table per KPI with each treatment against the control — values per arm, the
+/// always-valid interval and p-value the decision used (a guardrail's row says whether it is within, beyond or not yet
+/// shown within its tolerance), the fixed-horizon figures labelled as such, decision and reasons.
 /// </summary>
 internal static class VerdictPanel
 {
@@ -41,11 +41,7 @@ internal static class VerdictPanel
         }
         parts.Add(new Markup(Markup.Escape(
             $"Unit {Names.Of(verdict.RandomizationUnit)} · alpha {Formats.Number(Alpha(verdict))} · correction {Names.Of(verdict.MultipleTestingCorrection == MultipleTestingCorrection.Unspecified ? MultipleTestingCorrection.Holm : verdict.MultipleTestingCorrection)}")));
-        foreach (var result in verdict.KpiResults)
-        {
-            parts.Add(Text.Empty);
-            parts.Add(Kpi(result, Alpha(verdict)));
-        }
+        parts.AddRange(Groups(verdict));
         return new Rows(parts);
     }
 
@@ -72,17 +68,70 @@ internal static class VerdictPanel
 
     private static double Alpha(Verdict verdict) => verdict.Alpha == 0 ? 0.05 : verdict.Alpha;
 
+    /// <summary>
+    /// One section per API (what it is: served by the backend, a dependency call, all calls, users), then one table per
+    /// KPI with a row per treatment. Six narrow columns so that a verdict fits 120 columns; reasons and the tail follow
+    /// the table as lines, which wrap where a table cell would have to fold.
+    /// </summary>
+    private static IEnumerable<IRenderable> Groups(Verdict verdict)
+    {
+        foreach (var group in ApiGroup.Of(verdict.KpiResults))
+        {
+            yield return Text.Empty;
+            yield return new Rule($"[bold]{Markup.Escape(GroupTitle(group))}[/]") { Justification = Justify.Left };
+            yield return new Padder(new Text(group.Description), new Padding(2, 0, 0, 0));
+            foreach (var result in group.Results)
+            {
+                yield return Text.Empty;
+                yield return Kpi(result, Alpha(verdict));
+            }
+        }
+    }
+
+    private static string GroupTitle(ApiGroup group) => group.Side switch
+    {
+        ApiSide.Served => "API " + group.Heading,
+        ApiSide.Dependency => "Dependency call " + group.Heading,
+        _ => group.Heading,
+    };
+
+    private static string KindName(KpiKind kind) => kind switch
+    {
+        KpiKind.LatencyMean => "mean latency",
+        KpiKind.LatencyP50 => "p50 latency",
+        KpiKind.LatencyP95 => "p95 latency",
+        KpiKind.LatencyP99 => "p99 latency",
+        KpiKind.ErrorRate => "error rate",
+        KpiKind.Availability => "availability",
+        KpiKind.RetentionDayN => "day-N retention",
+        KpiKind.Engagement => "engagement",
+        KpiKind.CustomMetric => "custom metric",
+        _ => Names.Of(kind),
+    };
+
     private static IRenderable Kpi(KpiResult result, double alpha)
     {
-        var level = (1 - alpha).ToString("0.##%", CultureInfo.InvariantCulture).Replace(" ", "", StringComparison.Ordinal);
-        var title = $"{result.KpiKey} · {Names.Of(result.Kind)}" +
-            (result.ApiName.Length > 0 ? $" of {result.ApiName}" : "") +
+        var measure = ApiGroup.Measure(result);
+        var title = $"[bold]{Markup.Escape(result.KpiKey)}[/] · " + Markup.Escape(
+            KindName(result.Kind) + (measure.Length > 0 ? $" of {measure}" : "") +
             $" · {Names.Of(result.Role)}" +
             (result.Direction == DesiredDirection.Unspecified ? "" : $" · {Names.Of(result.Direction).ToLowerInvariant()} is better") +
-            (result.TestName.Length > 0 ? $" · {result.TestName}" : "");
-        var table = new Table().Border(TableBorder.Rounded).Title(new TableTitle(title, new Style(decoration: Decoration.Bold)))
-            .AddColumns("VARIANT", "CONTROL", "TREATMENT", "EFFECT (always-valid CI the decision used)", "P-VALUE the decision used", "FIXED-HORIZON (reference only)", "DECISION", "REASONS");
+            (result.TestName.Length > 0 ? $" · {result.TestName}" : ""));
+        // The figures' columns never wrap (each line of a cell is one figure); the variant and the decision wrap
+        // between words when the console is narrow, so names and numbers are never cut in two.
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn(new TableColumn("VARIANT"))
+            .AddColumn(new TableColumn("VALUE").NoWrap())
+            .AddColumn(new TableColumn($"CHANGE vs {ControlKey(result)}\nthe decision used").NoWrap())
+            .AddColumn(new TableColumn("DECISION").Width(16))
+            .AddColumn(new TableColumn("FIXED-HORIZON\n(reference only)").NoWrap());
         var control = result.Arms.FirstOrDefault();
+        table.AddRow(new Text((control?.VariantKey ?? "—") + "\n(control)"), new Text(Arm(result.Kind, control)), new Text(""),
+            result.Comparisons.Count == 0
+                ? new Markup(KpiDecisionMarkup(result.Decision) + (result.Role == KpiRole.Guardrail ? "\n[yellow]not yet shown within tolerance[/]" : ""))
+                : new Text(""),
+            new Text(""));
+        var notes = new List<string>();
         foreach (var comparison in result.Comparisons)
         {
             var treatment = result.Arms.FirstOrDefault(a => a.VariantKey == comparison.VariantKey);
@@ -91,35 +140,29 @@ internal static class VerdictPanel
             var decisionLevel = comparison.DecisionLevel > 0 ? comparison.DecisionLevel : alpha;
             var interval = comparison.DecisionInterval ?? comparison.RelativeConfidenceSequence;
             table.AddRow(
-                new Text(comparison.VariantKey + (comparison.ControlVariantKey.Length > 0 ? $"\nvs {comparison.ControlVariantKey}" : "")),
-                new Text(Arm(result.Kind, control)),
+                new Text(comparison.VariantKey),
                 new Text(Arm(result.Kind, treatment)),
-                new Text($"{relative(comparison.RelativeEffect)} {Formats.Interval(interval, relative)} ({Formats.Level(decisionLevel)})\n" +
-                    $"{absolute(comparison.AbsoluteEffect)} {Formats.Interval(comparison.AbsoluteConfidenceSequence, absolute)} ({Formats.Level(alpha)}, absolute)"),
-                new Text(DecisionPValue(result, comparison)),
-                new Text($"{relative(comparison.RelativeEffect)} {Formats.Interval(comparison.RelativeCi, relative)}\np = {Formats.PValue(comparison.PValue)}, adjusted {Formats.PValue(comparison.AdjustedPValue)}"),
+                new Text($"{relative(comparison.RelativeEffect)}\n{Formats.Interval(interval, relative)}\n{Formats.Level(decisionLevel)} always-valid\n{DecisionPValue(result, comparison)}\n" +
+                    $"{absolute(comparison.AbsoluteEffect)}\n{Formats.Interval(comparison.AbsoluteConfidenceSequence, absolute)}\n({Formats.Level(alpha)}, absolute)"),
                 new Markup(KpiDecisionMarkup(comparison.Decision) + GuardrailMarkup(result, comparison)),
-                new Text(string.Join('\n', comparison.Reasons)));
-        }
-        if (result.Comparisons.Count == 0)
-        {
-            table.AddRow(new Text("—"), new Text(Arm(result.Kind, control)), new Text("—"), new Text("—"), new Text("—"), new Text("—"),
-                new Markup(KpiDecisionMarkup(result.Decision) + (result.Role == KpiRole.Guardrail ? "\n[yellow]not yet shown within tolerance[/]" : "")),
-                new Text(string.Join('\n', result.Reasons)));
+                new Text($"{relative(comparison.RelativeEffect)}\n{Formats.Interval(comparison.RelativeCi, relative)}\np = {Formats.PValue(comparison.PValue)}\nadjusted {Formats.PValue(comparison.AdjustedPValue)}"));
+            notes.AddRange(comparison.Reasons.Where(r => !result.Reasons.Contains(r))
+                .Select(r => result.Comparisons.Count > 1 && !r.StartsWith(comparison.VariantKey, StringComparison.Ordinal) ? $"{comparison.VariantKey}: {r}" : r));
         }
 
-        var parts = new List<IRenderable> { table, new Markup($"  KPI decision: {KpiDecisionMarkup(result.Decision)}") };
-        if (result.Reasons.Count > 0)
+        var parts = new List<IRenderable> { new Markup(title), table, new Markup($"  KPI decision: {KpiDecisionMarkup(result.Decision)}") };
+        if (result.Reasons.Count + notes.Count > 0)
         {
-            parts.Add(Bullets(result.Reasons));
+            parts.Add(Bullets(result.Reasons.Concat(notes)));
         }
         if (result.Power is { RequiredUnitsPerArm: > 0 } power)
         {
-            parts.Add(new Text("  " + Power(power)));
+            parts.Add(new Padder(new Text(Power(power)), new Padding(2, 0, 0, 0)));
         }
         if (result.TailContributors.Count > 0)
         {
-            parts.Add(new Text("  Tail: " + string.Join("; ", result.TailContributors.Take(3).Select(Tail))));
+            parts.Add(new Text($"  Tail (each arm's slowest requests, those over its {(result.Kind == KpiKind.LatencyP95 ? "p95" : "p99")}):"));
+            parts.Add(Bullets(result.TailContributors.Take(3).Select(Tail)));
         }
         return new Rows(parts);
     }
@@ -128,11 +171,11 @@ internal static class VerdictPanel
     {
         if (double.IsNaN(comparison.DecisionPValue))
         {
-            return "—";
+            return "no p-value yet";
         }
         return result.Role == KpiRole.Guardrail
-            ? $"p = {Formats.PValue(comparison.DecisionPValue)}\nalways-valid, against the {Formats.Share(Harm(result))} tolerance"
-            : $"p = {Formats.PValue(comparison.DecisionPValue)}\nalways-valid, adjusted";
+            ? $"p = {Formats.PValue(comparison.DecisionPValue)} against\nthe {Formats.Share(Harm(result))} tolerance"
+            : $"adjusted p = {Formats.PValue(comparison.DecisionPValue)}";
     }
 
     // The tolerance on the harmful side: +10% for a KPI that should decrease, −10% for one that should increase.
@@ -146,38 +189,44 @@ internal static class VerdictPanel
         _ => "",
     };
 
+    // One figure per line: the value, its standard error, units, observations (and a mean's quantiles).
     private static string Arm(KpiKind kind, ArmEstimate? arm)
     {
         if (arm is null)
         {
             return "—";
         }
-        var text = Formats.KpiValue(kind, arm.Estimate);
+        var lines = new List<string> { Formats.KpiValue(kind, arm.Estimate) };
         if (arm.StandardError > 0)
         {
-            text += " ± " + Formats.KpiValue(kind, arm.StandardError);
+            lines.Add("± " + Formats.KpiValue(kind, arm.StandardError));
         }
-        text += $"\n{Formats.Count(arm.Units)} units";
+        lines.Add($"{Formats.Count(arm.Units)} units");
         if (arm.Observations != arm.Units && arm.Observations > 0)
         {
-            text += $", {Formats.Count(arm.Observations)} obs.";
+            lines.Add($"{Formats.Count(arm.Observations)} obs.");
         }
         if (arm.Latency is { } latency && kind is KpiKind.LatencyMean)
         {
-            text += $"\np50 {Formats.KpiValue(kind, latency.P50Ms)} p99 {Formats.KpiValue(kind, latency.P99Ms)}";
+            lines.Add($"p50 {Formats.KpiValue(kind, latency.P50Ms)}");
+            lines.Add($"p99 {Formats.KpiValue(kind, latency.P99Ms)}");
         }
-        return text;
+        return string.Join('\n', lines);
     }
 
-    public static string KpiDecisionMarkup(KpiDecision decision) => decision switch
+    private static string ControlKey(KpiResult result) =>
+        result.Comparisons.FirstOrDefault()?.ControlVariantKey is { Length: > 0 } key ? key : result.Arms.FirstOrDefault()?.VariantKey ?? "control";
+
+    // Spaces rather than the enum's underscores, so that a narrow column wraps the words instead of folding them.
+    private static string KpiDecisionMarkup(KpiDecision decision) => decision switch
     {
         KpiDecision.Better => "[green]BETTER[/]",
         KpiDecision.Worse => "[red]WORSE[/]",
-        KpiDecision.WorseWithinTolerance => "[yellow]WORSE_WITHIN_TOLERANCE[/]",
-        KpiDecision.NoSignificantDifference => "NO_SIGNIFICANT_DIFFERENCE",
+        KpiDecision.WorseWithinTolerance => "[yellow]WORSE WITHIN TOLERANCE[/]",
+        KpiDecision.NoSignificantDifference => "NO SIGNIFICANT DIFFERENCE",
         KpiDecision.Equivalent => "EQUIVALENT",
-        KpiDecision.InsufficientData => "[grey]INSUFFICIENT_DATA[/]",
-        KpiDecision.NotEvaluated => "[grey]NOT_EVALUATED[/]",
+        KpiDecision.InsufficientData => "[grey]INSUFFICIENT DATA[/]",
+        KpiDecision.NotEvaluated => "[grey]NOT EVALUATED[/]",
         _ => Names.Of(decision),
     };
 
@@ -214,11 +263,23 @@ internal static class VerdictPanel
         return power.EstimatedTimeRemaining is { } remaining ? text + $" (about {Formats.Span(remaining)} to go in event time, at the enrolment rate so far)" : text;
     }
 
+    // Shares of the arm's tail, not of the client's own requests: "100% of requests over 89.62 ms" read as "every one of
+    // its requests was slow" when it meant "every slow request was its".
     private static string Tail(TailContributor contributor)
     {
         var who = contributor.ContributorCase == TailContributor.ContributorOneofCase.ClientId ? "client " + contributor.ClientId : "unit " + contributor.UnitId;
-        return $"{who} in {contributor.VariantKey}: {Formats.Share(contributor.TailShare)} of requests over {Formats.Number(contributor.TailThresholdMs)} ms";
+        return $"{who} accounts for {Formats.Share(contributor.TailShare)} of {contributor.VariantKey}'s requests over {Formats.Number(contributor.TailThresholdMs)} ms " +
+            $"({Formats.Count(contributor.TailRequestCount)} of the {Formats.Count(contributor.RequestCount)} requests it sent there were that slow)";
     }
 
-    private static Rows Bullets(IEnumerable<string> lines) => new(lines.Select(l => new Text("  • " + l)));
+    // A grid rather than "  • " + text, so that a wrapped line starts under the text, not under the bullet.
+    private static Grid Bullets(IEnumerable<string> lines)
+    {
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadLeft(2).PadRight(1)).AddColumn(new GridColumn().PadRight(0));
+        foreach (var line in lines)
+        {
+            grid.AddRow(new Text("•"), new Text(line));
+        }
+        return grid;
+    }
 }

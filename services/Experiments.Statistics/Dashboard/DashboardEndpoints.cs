@@ -10,9 +10,11 @@ namespace Experiments.Statistics.Dashboard;
 /// The dashboard's HTTP surface: the two pages (experiment list, experiment), their assets, and JSON that is the
 /// protobuf JSON mapping of the very messages the gRPC API returns — Verdict (GetVerdict's cache, FULL view),
 /// GetVerdictHistoryResponse points, ListAuditEntriesResponse, Experiment — so the page shows GetVerdict's numbers
-/// and computes none of its own. Live updates are Server-Sent Events fed by the same verdict cache.
+/// and computes none of its own. Live updates are Server-Sent Events fed by the same verdict cache. One experiment whose
+/// definition or verdict cannot be written (a value protobuf's JSON mapping refuses) is logged and shown as an error
+/// of that experiment, never a failed page: the other experiments still render.
 /// </summary>
-internal sealed class DashboardEndpoints(VerdictBook verdicts, StatisticsShard shard, AuditTrail audit, DashboardOptions options)
+internal sealed class DashboardEndpoints(VerdictBook verdicts, StatisticsShard shard, AuditTrail audit, DashboardOptions options, ILogger logger)
 {
     // Default values too: a client must not mistake a missing `passed: false` for an unknown.
     private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
@@ -30,7 +32,23 @@ internal sealed class DashboardEndpoints(VerdictBook verdicts, StatisticsShard s
             headers.XContentTypeOptions = "nosniff";
             headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
             headers["Referrer-Policy"] = "no-referrer";
-            await next(context);
+            try
+            {
+                await next(context);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException && !context.Response.HasStarted)
+            {
+                // Whatever else fails answers with a message a page can show, and leaves a trace in the log.
+                DashboardLog.RequestFailed(logger, context.Request.Path, exception);
+                context.Response.Clear();
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                await WriteJsonAsync(context, writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("error", "The dashboard could not answer this request; the statistics service logged the details.");
+                    writer.WriteEndObject();
+                });
+            }
         });
         app.MapGet("/", context => Asset(context, "index.html"));
         app.MapGet("/experiments/{id}", context => Asset(context, "index.html"));
@@ -71,8 +89,10 @@ internal sealed class DashboardEndpoints(VerdictBook verdicts, StatisticsShard s
             foreach (var experiment in shard.Experiments())
             {
                 writer.WriteStartObject();
-                WriteMessage(writer, "experiment", experiment);
-                WriteMessage(writer, "verdict", current.GetValueOrDefault(experiment.Id));
+                var errors = new List<string>();
+                WriteExperiment(writer, experiment.Id, experiment, errors);
+                WriteVerdict(writer, experiment.Id, current.GetValueOrDefault(experiment.Id), errors);
+                WriteErrors(writer, errors);
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();
@@ -93,8 +113,10 @@ internal sealed class DashboardEndpoints(VerdictBook verdicts, StatisticsShard s
         return WriteJsonAsync(context, writer =>
         {
             writer.WriteStartObject();
-            WriteMessage(writer, "experiment", experiment);
-            WriteMessage(writer, "verdict", verdict);
+            var errors = new List<string>();
+            WriteExperiment(writer, id, experiment, errors);
+            WriteVerdict(writer, id, verdict, errors);
+            WriteErrors(writer, errors);
             writer.WriteEndObject();
         });
     }
@@ -104,18 +126,28 @@ internal sealed class DashboardEndpoints(VerdictBook verdicts, StatisticsShard s
     {
         var id = (string)context.Request.RouteValues["id"]!;
         var history = verdicts.History(id);
-        var response = new GetVerdictHistoryResponse();
-        foreach (var verdict in Thin(history, Math.Max(2, options.HistoryPoints)))
+        // GetVerdictHistoryResponse's JSON, written point by point so that one point that cannot be written is left out
+        // (and logged) rather than failing the whole series.
+        return WriteJsonAsync(context, writer =>
         {
-            foreach (var kpi in verdict.KpiResults)
+            writer.WriteStartObject();
+            writer.WriteStartArray("points");
+            foreach (var verdict in Thin(history, Math.Max(2, options.HistoryPoints)))
             {
-                var point = new VerdictHistoryPoint { ComputeTime = verdict.ComputeTime, KpiKey = kpi.KpiKey, Decision = verdict.Decision, KpiDecision = kpi.Decision };
-                point.Arms.AddRange(kpi.Arms);
-                point.Comparisons.AddRange(kpi.Comparisons);
-                response.Points.Add(point);
+                foreach (var kpi in verdict.KpiResults)
+                {
+                    var point = new VerdictHistoryPoint { ComputeTime = verdict.ComputeTime, KpiKey = kpi.KpiKey, Decision = verdict.Decision, KpiDecision = kpi.Decision };
+                    point.Arms.AddRange(kpi.Arms);
+                    point.Comparisons.AddRange(kpi.Comparisons);
+                    if (TryFormat(point, id, "verdict history point", out var json, out _))
+                    {
+                        writer.WriteRawValue(json, skipInputValidation: true);
+                    }
+                }
             }
-        }
-        return WriteJsonAsync(context, writer => writer.WriteRawValue(Json.Format(response)));
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        });
     }
 
     private async Task AuditAsync(HttpContext context)
@@ -125,7 +157,20 @@ internal sealed class DashboardEndpoints(VerdictBook verdicts, StatisticsShard s
         await WriteJsonAsync(context, writer =>
         {
             writer.WriteStartObject();
-            WriteMessage(writer, "audit", entries);
+            writer.WritePropertyName("audit");
+            if (entries is null)
+            {
+                writer.WriteNullValue();
+            }
+            else if (TryFormat(entries, id, "audit trail", out var json, out var error))
+            {
+                writer.WriteRawValue(json, skipInputValidation: true);
+            }
+            else
+            {
+                writer.WriteNullValue();
+                note = "Audit trail unavailable: " + error;
+            }
             if (note is null)
             {
                 writer.WriteNull("note");
@@ -183,8 +228,12 @@ internal sealed class DashboardEndpoints(VerdictBook verdicts, StatisticsShard s
                 next = tick.WaitForNextTickAsync(cancellationToken).AsTask();
                 foreach (var verdict in pending.Values)
                 {
-                    await WriteEventAsync(context, "verdict", Json.Format(full ? verdict : VerdictBook.Basic(verdict)), cancellationToken);
-                    lastWrite = DateTimeOffset.UtcNow;
+                    // A verdict that cannot be written is skipped (and logged): the stream carries on with the others.
+                    if (TryFormat(full ? verdict : VerdictBook.Basic(verdict), verdict.ExperimentId, "verdict", out var json, out _))
+                    {
+                        await WriteEventAsync(context, "verdict", json, cancellationToken);
+                        lastWrite = DateTimeOffset.UtcNow;
+                    }
                 }
                 pending.Clear();
                 if (DateTimeOffset.UtcNow - lastWrite > KeepAlive)
@@ -221,16 +270,71 @@ internal sealed class DashboardEndpoints(VerdictBook verdicts, StatisticsShard s
         return Enumerable.Range(0, max).Select(i => history[(int)Math.Round(i * step)]);
     }
 
-    private static void WriteMessage(Utf8JsonWriter writer, string name, IMessage? message)
+    private void WriteExperiment(Utf8JsonWriter writer, string id, Experiment? experiment, List<string> errors)
     {
-        writer.WritePropertyName(name);
-        if (message is null)
+        writer.WritePropertyName("experiment");
+        if (experiment is null)
         {
             writer.WriteNullValue();
         }
+        else if (TryFormat(experiment, id, "definition", out var json, out var error))
+        {
+            writer.WriteRawValue(json, skipInputValidation: true);
+        }
         else
         {
-            writer.WriteRawValue(Json.Format(message), skipInputValidation: true);
+            // What a row needs to name the experiment and link to it; the page says why the rest is missing.
+            writer.WriteStartObject();
+            writer.WriteString("id", id);
+            writer.WriteEndObject();
+            errors.Add(error);
+        }
+    }
+
+    private void WriteVerdict(Utf8JsonWriter writer, string id, Verdict? verdict, List<string> errors)
+    {
+        writer.WritePropertyName("verdict");
+        if (verdict is null)
+        {
+            writer.WriteNullValue();
+        }
+        else if (TryFormat(verdict, id, "verdict", out var json, out var error))
+        {
+            writer.WriteRawValue(json, skipInputValidation: true);
+        }
+        else
+        {
+            writer.WriteNullValue();
+            errors.Add(error);
+        }
+    }
+
+    private static void WriteErrors(Utf8JsonWriter writer, List<string> errors)
+    {
+        if (errors.Count == 0)
+        {
+            writer.WriteNull("error");
+        }
+        else
+        {
+            writer.WriteString("error", string.Join("; ", errors));
+        }
+    }
+
+    private bool TryFormat(IMessage message, string experimentId, string what, out string json, out string error)
+    {
+        try
+        {
+            json = Json.Format(message);
+            error = "";
+            return true;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            DashboardLog.CannotShow(logger, what, experimentId, exception);
+            json = "";
+            error = $"its {what} could not be shown ({exception.Message}); the statistics service logged the details";
+            return false;
         }
     }
 

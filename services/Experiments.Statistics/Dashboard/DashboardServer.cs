@@ -44,7 +44,7 @@ internal sealed partial class DashboardServer(
         });
         builder.Services.AddRoutingCore();
         var app = builder.Build();
-        new DashboardEndpoints(verdicts, shard, audit, settings).Map(app);
+        new DashboardEndpoints(verdicts, shard, audit, settings, logger).Map(app);
         try
         {
             await app.StartAsync(cancellationToken);

@@ -19,23 +19,32 @@ public sealed class VerdictCommandTests
         var text = result.Stdout;
         Assert.Contains("Decision: SHIP fast-engine", text, StringComparison.Ordinal);
         Assert.Contains("• p99 latency of PlaceOrder 12.4% lower (always-valid 95% CI -15.1% to -9.6%)", text, StringComparison.Ordinal);
-        Assert.Contains("Sample ratio: passed χ² = 0.0576, df 1, p = 0.810 (fails below 0.001); control 5,012 (expected 5,000), fast-engine 4,988 (expected 5,000)", text, StringComparison.Ordinal);
+        // A long line wraps at the console's 120 columns.
+        Assert.Contains("Sample ratio: passed χ² = 0.0576, df 1, p = 0.810 (fails below 0.001); control 5,012 (expected 5,000), fast-engine 4,988 (expected 5,000)",
+            text.Replace("\n", " ", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.Contains("Horizon: 10,000 of 20,000 units · 1d 6h elapsed (event time)", text, StringComparison.Ordinal);
-        Assert.Contains("p99-place-order · LATENCY_P99 of PlaceOrder · PRIMARY · clustered quantile difference (delta method)", text, StringComparison.Ordinal);
-        Assert.Contains("errors-place-order · ERROR_RATE of PlaceOrder · GUARDRAIL · delta-method ratio z-test", text, StringComparison.Ordinal);
-        // The latency row: control and treatment values, the relative effect with the interval and p-value the
-        // decision used, the fixed-horizon figures labelled as reference only, decision, reason.
-        var row = Line(text, "fast-engine", "182.5 ms");
-        Assert.Matches(@"│ fast-engine\s+│ 182.5 ms ± 2.1 ms\s+│ 159.9 ms ± 1.9 ms\s+│ -12.4% \[-15.1%, -9.6%\] \(95%\)\s+│ p = 0.0031\s+│", row);
-        Assert.Contains("BETTER", row, StringComparison.Ordinal);
-        Assert.Contains("EFFECT (always-valid CI the decision used)", text, StringComparison.Ordinal);
-        Assert.Contains("FIXED-HORIZON (reference only)", text, StringComparison.Ordinal);
-        Assert.Contains("-22.6 ms [-27.6 ms, -17.5 ms]", text, StringComparison.Ordinal);
-        Assert.Contains("p = <0.0001, adjusted", text, StringComparison.Ordinal);
-        // The guardrail row: proportions as percents, the interval the decision used against the tolerance.
-        var guardrail = Line(text, "fast-engine", "1.01%");
-        Assert.Matches(@"│ fast-engine\s+│ 1.01%\s+│ 1.03%\s+│ \+1.98% \[-8%, \+30%\] \(95%\)\s+│ p = 0.004", guardrail);
-        Assert.Contains("within tolerance (+50%)", text, StringComparison.Ordinal);
+        Assert.Contains("── API PlaceOrder ─", text, StringComparison.Ordinal);
+        Assert.Contains("p99-place-order · p99 latency · PRIMARY · clustered quantile difference (delta method)", text, StringComparison.Ordinal);
+        Assert.Contains("errors-place-order · error rate · GUARDRAIL · delta-method ratio z-test", text, StringComparison.Ordinal);
+        // The latency table: the control's value, then the treatment's with the relative effect, the interval and
+        // p-value the decision used, the absolute effect, the decision, and the fixed-horizon figures labelled as
+        // reference only — one figure per line of a cell.
+        Assert.Matches(@"│ control\s+│ 182.5 ms\s+│\s+│", Line(text, "182.5 ms"));
+        Assert.Matches(@"│ fast-engine\s+│ 159.9 ms\s+│ -12.4%\s+│ BETTER\s+│ -12.4%\s+│", Line(text, "159.9 ms"));
+        Assert.Matches(@"│\s+│ ± 1.9 ms\s+│ \[-15.1%, -9.6%\]\s+│", Line(text, "± 1.9 ms"));
+        Assert.Contains("95% always-valid", text, StringComparison.Ordinal);
+        Assert.Contains("adjusted p = 0.0031", text, StringComparison.Ordinal);
+        Assert.Contains("CHANGE vs control", text, StringComparison.Ordinal);
+        Assert.Contains("FIXED-HORIZON", text, StringComparison.Ordinal);
+        Assert.Contains("(reference only)", text, StringComparison.Ordinal);
+        Assert.Contains("[-27.6 ms, -17.5 ms]", text, StringComparison.Ordinal);
+        Assert.Contains("p = <0.0001", text, StringComparison.Ordinal);
+        // The guardrail: proportions as percents, the interval the decision used against the tolerance.
+        Assert.Matches(@"│ fast-engine\s+│ 1.03%\s+│ \+1.98%\s+│ NO SIGNIFICANT\s+│", Line(text, "1.03%"));
+        Assert.Contains("[-8%, +30%]", text, StringComparison.Ordinal);
+        Assert.Contains("p = 0.0040 against", text, StringComparison.Ordinal);
+        Assert.Contains("within tolerance", text, StringComparison.Ordinal);
+        Assert.Contains("(+50%)", text, StringComparison.Ordinal);
         Assert.Contains("Power: 4,988 of 31,000 units per arm needed to detect 2% with power 0.8", text, StringComparison.Ordinal);
         Assert.DoesNotContain("STOPPED", text, StringComparison.Ordinal);
     }

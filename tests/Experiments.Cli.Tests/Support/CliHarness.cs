@@ -39,6 +39,12 @@ public sealed class CliHarness : IAsyncDisposable
 
     public Dictionary<string, string> Environment { get; } = [];
 
+    /// <summary>Columns of the console tables are fitted to: 120, what <c>exp</c> gives a pipe.</summary>
+    public int ConsoleWidth { get; set; } = 120;
+
+    /// <summary>The clock <c>exp</c> reads (relative <c>--as-of</c> times).</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
+
     /// <summary>Standard output of the run in progress, readable while it runs.</summary>
     public CapturingWriter? CurrentStdout { get; private set; }
 
@@ -76,7 +82,7 @@ public sealed class CliHarness : IAsyncDisposable
             Interactive = InteractionSupport.No,
             Out = new AnsiConsoleOutput(stdout),
         });
-        console.Profile.Width = 250;
+        console.Profile.Width = ConsoleWidth;
         var host = new CliHost
         {
             Console = console,
@@ -85,6 +91,7 @@ public sealed class CliHarness : IAsyncDisposable
             GetEnvironmentVariable = CliHost.Variables((IDictionary)Environment),
             WorkingDirectory = Directory,
             HomeDirectory = Directory,
+            Time = Time,
             CreateChannel = address =>
             {
                 lock (Connections)

@@ -12,7 +12,7 @@ namespace Experiments.Dashboard.Tests.Browser;
 /// console errors, what they plot is what GetVerdict returns, live updates arrive, and each page is screenshotted
 /// (laptop and phone widths) into the test output's TestResults/dashboard folder.
 /// </summary>
-public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputHelper output) : IClassFixture<DashboardFixture>, IAsyncLifetime
+public sealed partial class DashboardBrowserTests(DashboardFixture fixture, ITestOutputHelper output) : IClassFixture<DashboardFixture>, IAsyncLifetime
 {
     private static readonly PageWaitForFunctionOptions Patience = new() { Timeout = 30_000 };
     private readonly List<IBrowserContext> _contexts = [];

@@ -9,13 +9,16 @@ namespace Experiments.Dashboard.Tests.Support;
 
 /// <summary>
 /// The statistics service as a real process (gRPC on <c>--urls</c>, the dashboard on its own HTTP/1.1 port),
-/// definitions streamed by an assignment double, four experiments seeded through StatisticsIntake.Forward, and a
+/// definitions streamed by an assignment double, five experiments seeded through StatisticsIntake.Forward, and a
 /// headless Chromium driven by Playwright. Shared by the browser tests of one class.
 /// </summary>
 public sealed partial class DashboardFixture : IAsyncLifetime
 {
     /// <summary>The development key of the service's appsettings.json (admin, ingest, read).</summary>
     private const string ApiKey = "dev-local-key";
+
+    /// <summary>The development key of the service-to-service channel (scope internal), which StatisticsIntake.Forward needs.</summary>
+    private const string InternalApiKey = "dev-internal-key";
 
     private readonly string _data = Path.Combine(Path.GetTempPath(), "dashboard-tests-" + Guid.NewGuid().ToString("N"));
     private AssignmentDouble? _assignment;
@@ -32,6 +35,10 @@ public sealed partial class DashboardFixture : IAsyncLifetime
     public Experiment BrokerAdapter { get; } = DemoExperiments.BrokerAdapter(Start);
 
     public Experiment OrderRouter { get; } = DemoExperiments.OrderRouter(Start);
+
+    public Experiment TradingCore { get; } = DemoExperiments.TradingCore(Start);
+
+    public Experiment Unshowable { get; } = DemoExperiments.Unshowable(Start);
 
     /// <summary>What the assignment double serves and recorded (the statistics service's automatic rollbacks).</summary>
     internal AssignmentDouble.Definitions Definitions { get; } = new();
@@ -57,7 +64,7 @@ public sealed partial class DashboardFixture : IAsyncLifetime
         }
         Directory.CreateDirectory(ScreenshotFolder);
         var definitions = Definitions;
-        definitions.Experiments.AddRange([MatchingEngine, QuoteCache, BrokerAdapter, OrderRouter]);
+        definitions.Experiments.AddRange([MatchingEngine, QuoteCache, BrokerAdapter, OrderRouter, TradingCore, Unshowable]);
         definitions.Audit[MatchingEngine.Id] = DemoExperiments.MatchingEngineAudit(Start);
         definitions.Audit[OrderRouter.Id] = DemoExperiments.OrderRouterAudit(Start);
         definitions.UnavailableAudit.Add(BrokerAdapter.Id);
@@ -76,13 +83,14 @@ public sealed partial class DashboardFixture : IAsyncLifetime
             : throw new InvalidOperationException("The statistics service did not report the dashboard's address:\n" + _statistics.Output);
         _channel = GrpcChannel.ForAddress(_statistics.Address);
         Client = new StatisticsClient(_channel.WithApiKey(ApiKey));
-        Intake = new StatisticsIntake.StatisticsIntakeClient(_channel.WithApiKey(ApiKey));
+        Intake = new StatisticsIntake.StatisticsIntakeClient(_channel.WithApiKey(InternalApiKey));
 
         await SeedAsync(MatchingEngine, new DemoTraffic(MatchingEngine, seed: 11) { TreatmentLatency = { [DemoTraffic.PlaceOrder] = 0.82 } }, users: 3000, "seed-matching");
         QuoteCacheTraffic = new DemoTraffic(QuoteCache, seed: 12) { TreatmentLatency = { [DemoTraffic.GetQuote] = 0.7 } };
         await SeedAsync(QuoteCache, QuoteCacheTraffic, users: 120, "seed-quote-1");
         await SeedAsync(BrokerAdapter, new DemoTraffic(BrokerAdapter, seed: 13) { TreatmentErrorRate = 0.08 }, users: 3000, "seed-broker");
         await SeedAsync(OrderRouter, new DemoTraffic(OrderRouter, seed: 14) { TreatmentErrorRate = 0.06 }, users: 3000, "seed-router");
+        await SeedAsync(TradingCore, new DemoTraffic(TradingCore, seed: 15) { Apis = DemoExperiments.TradingApis, TreatmentLatency = { [DemoExperiments.TradingPlaceOrder] = 0.8 } }, users: 1500, "seed-trading");
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -55,6 +55,51 @@ internal static class DemoExperiments
         return experiment;
     }
 
+    public const string TradingPlaceOrder = "trading.v1.TradingCore/PlaceOrder";
+    public const string TradingBroker = "broker POST /orders";
+    public const string TradingStaleness = "trading.v1.TradingCore/StreamQuotes#staleness";
+
+    /// <summary>An API name that is markup: the page must show it as text.</summary>
+    public const string MarkupApi = "<img src=x onerror=\"window.__xss=1\">/Probe";
+
+    /// <summary>The APIs of a trading core, named as events.proto names them, for <see cref="TradingCore"/>.</summary>
+    public static readonly DemoApi[] TradingApis =
+    [
+        new(TradingPlaceOrder, 0.4, 38),
+        new(TradingBroker, 0.3, 60, Dependency: "broker"),
+        new(TradingStaleness, 0.3, 4, Measure: RequestMeasure.Staleness),
+    ];
+
+    /// <summary>
+    /// A new order routing in a trading core, judged on the API the core serves, the broker calls it makes, its quote
+    /// stream's staleness, all calls and day-1 retention; one KPI names an API that is markup and has no data.
+    /// </summary>
+    public static Experiment TradingCore(DateTimeOffset start)
+    {
+        var experiment = Base("trading-core", "Order routing <script>window.__xss=2</script>", "order-routing", "smart-routing", start, revision: 2);
+        experiment.RolloutPercent = 50;
+        experiment.Kpis.Add(new Kpi { Key = "place-order-p99", Kind = KpiKind.LatencyP99, Role = KpiRole.Primary, ApiName = TradingPlaceOrder });
+        experiment.Kpis.Add(new Kpi { Key = "broker-errors", Kind = KpiKind.ErrorRate, Role = KpiRole.Guardrail, ApiName = TradingBroker, Tolerance = 1.0 });
+        experiment.Kpis.Add(new Kpi { Key = "quote-staleness", Kind = KpiKind.LatencyP50, Role = KpiRole.Secondary, ApiName = TradingStaleness });
+        experiment.Kpis.Add(new Kpi { Key = "probe", Kind = KpiKind.LatencyMean, Role = KpiRole.Secondary, ApiName = MarkupApi });
+        experiment.Kpis.Add(new Kpi { Key = "all-errors", Kind = KpiKind.ErrorRate, Role = KpiRole.Guardrail, Tolerance = 1.0 });
+        experiment.Kpis.Add(new Kpi { Key = "day1-retention", Kind = KpiKind.RetentionDayN, Role = KpiRole.Secondary, RetentionDay = 1 });
+        return experiment;
+    }
+
+    /// <summary>
+    /// An experiment whose definition protobuf's JSON mapping refuses (a create_time past year 9999): the statistics
+    /// service analyses it, the dashboard cannot show it, and must show every other experiment all the same.
+    /// </summary>
+    public static Experiment Unshowable(DateTimeOffset start)
+    {
+        var experiment = Base("unshowable", "Unshowable", "unshowable-flag", "treatment", start, revision: 2);
+        experiment.RolloutPercent = 10;
+        experiment.CreateTime = new Timestamp { Seconds = 253_402_300_800 + 86_400 };
+        experiment.Kpis.Add(new Kpi { Key = "errors", Kind = KpiKind.ErrorRate, Role = KpiRole.Primary });
+        return experiment;
+    }
+
     /// <summary>Created and started at 50%: the trail of <see cref="OrderRouter"/> before any rollback.</summary>
     public static List<AuditEntry> OrderRouterAudit(DateTimeOffset start) =>
     [

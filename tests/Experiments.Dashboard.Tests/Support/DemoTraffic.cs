@@ -15,10 +15,13 @@ internal sealed class DemoTraffic(Experiment experiment, int seed)
     public const string CancelOrder = "orders/Cancel";
     public const string GetQuote = "quotes/Get";
 
-    private static readonly (string Api, double Share, double MedianMs)[] Apis = [(PlaceOrder, 0.5, 38), (GetQuote, 0.4, 9), (CancelOrder, 0.1, 22)];
+    private static readonly DemoApi[] DefaultApis = [new(PlaceOrder, 0.5, 38), new(GetQuote, 0.4, 9), new(CancelOrder, 0.1, 22)];
     private static readonly string[] Clients = ["web", "ios", "android", "partner-batch"];
     private readonly Random _random = new(seed);
     private long _next;
+
+    /// <summary>The APIs requests go to, with their shares of the requests and median latencies.</summary>
+    public DemoApi[] Apis { get; init; } = DefaultApis;
 
     /// <summary>Latency multiplier of the treatment on each API (1 = unchanged).</summary>
     public Dictionary<string, double> TreatmentLatency { get; init; } = [];
@@ -53,7 +56,7 @@ internal sealed class DemoTraffic(Experiment experiment, int seed)
             var requests = 1 + _random.Next(6);
             for (var r = 0; r < requests; r++)
             {
-                var (api, median) = PickApi();
+                var (api, median, dependency, measure) = PickApi();
                 var latency = median * Math.Exp(level + 0.45 * Normal());
                 if (client == "partner-batch" && _random.NextDouble() < 0.08)
                 {
@@ -63,29 +66,32 @@ internal sealed class DemoTraffic(Experiment experiment, int seed)
                 {
                     latency *= TreatmentLatency.GetValueOrDefault(api, 1);
                 }
-                var error = _random.NextDouble() < (inTreatment ? TreatmentErrorRate : ControlErrorRate);
+                // A staleness measure is never an error (events.proto); the call it belongs to reports those.
+                var error = measure != RequestMeasure.Staleness && _random.NextDouble() < (inTreatment ? TreatmentErrorRate : ControlErrorRate);
                 Requests[api] = Requests.GetValueOrDefault(api) + 1;
                 events.Add(new Event
                 {
                     EventId = NextId(), EventTime = Timestamp.FromDateTimeOffset(at.AddMilliseconds(500 + 900 * r)), UserId = user,
-                    Request = new RequestEvent { ApiName = api, LatencyMs = latency, Error = error, StatusCode = error ? 14 : 0, ClientId = client },
+                    Request = new RequestEvent { ApiName = api, LatencyMs = latency, Error = error, StatusCode = error ? 14 : 0, ClientId = client, Dependency = dependency, Measure = measure },
                 });
             }
         }
         return events;
     }
 
-    private (string Api, double MedianMs) PickApi()
+    private (string Api, double MedianMs, string Dependency, RequestMeasure Measure) PickApi()
     {
         var u = _random.NextDouble();
-        foreach (var (api, share, median) in Apis)
+        var picked = Apis[^1];
+        foreach (var api in Apis)
         {
-            if ((u -= share) < 0)
+            if ((u -= api.Share) < 0)
             {
-                return (api, median);
+                picked = api;
+                break;
             }
         }
-        return (Apis[^1].Api, Apis[^1].MedianMs);
+        return (picked.Name, picked.MedianMs, picked.Dependency, picked.Measure);
     }
 
     private string NextId() => $"{experiment.Id}:{_next++}";
@@ -97,3 +103,6 @@ internal sealed class DemoTraffic(Experiment experiment, int seed)
         return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
     }
 }
+
+/// <summary>An API of the synthetic traffic: its name, share of requests and median latency; dependency and measure as events.proto has them.</summary>
+internal sealed record DemoApi(string Name, double Share, double MedianMs, string Dependency = "", RequestMeasure Measure = RequestMeasure.Call);

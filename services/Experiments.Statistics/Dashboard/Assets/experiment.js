@@ -6,6 +6,7 @@ import { h, s, replace } from './dom.js';
 import * as f from './format.js';
 import * as chart from './charts.js';
 import { connect, getJson } from './live.js';
+import { apiGroups, measureOf, MEASURES } from './apis.js';
 
 const MAX_HISTORY = 2000;
 
@@ -30,6 +31,7 @@ export async function experimentPage(main, id) {
     ]);
     state.experiment = current.experiment;
     state.verdict = current.verdict;
+    state.error = current.error ?? null;
     state.history = (history.points ?? []).map(point);
   } catch (error) {
     replace(main, h('div', { class: 'page-head' },
@@ -79,6 +81,7 @@ export async function experimentPage(main, id) {
       // The definition changed (ramp, stop, rollback): fetch it and the audit trail again.
       const current = await getJson(`/api/experiments/${encodeURIComponent(id)}`).catch(() => null);
       if (current?.experiment) state.experiment = current.experiment;
+      if (current) state.error = current.error ?? null;
       await loadAudit(state);
     }
     render();
@@ -90,6 +93,7 @@ export async function experimentPage(main, id) {
     if (current) {
       state.experiment = current.experiment ?? state.experiment;
       state.verdict = current.verdict ?? state.verdict;
+      state.error = current.error ?? null;
     }
     if (history) state.history = (history.points ?? []).map(point);
     await loadAudit(state);
@@ -133,7 +137,7 @@ function armIndex(state, key) {
 
 // --- Header ------------------------------------------------------------------------------------------------------
 
-function renderHead(container, { experiment, verdict, id }) {
+function renderHead(container, { experiment, verdict, id, error }) {
   const name = experiment?.displayName || id;
   document.title = `${name} · Experiments`;
   const status = f.status(verdict?.experimentStatus ?? experiment?.status);
@@ -150,7 +154,8 @@ function renderHead(container, { experiment, verdict, id }) {
       h('h1', null, name),
       h('span', { class: `status status-${status.toLowerCase()}` }, status)),
     experiment?.description ? h('p', { class: 'lead' }, experiment.description) : null,
-    h('p', { class: 'meta' }, facts.join(' · ')));
+    h('p', { class: 'meta' }, facts.join(' · ')),
+    error ? h('p', { class: 'notice error', role: 'alert', 'data-experiment-error': '' }, `Part of this experiment cannot be shown: ${error}`) : null);
 }
 
 // --- Decision ----------------------------------------------------------------------------------------------------
@@ -216,24 +221,29 @@ function facts(verdict, experiment) {
 
 function renderKpis(container, state) {
   const { verdict } = state;
-  const title = h('h2', { id: 'kpis-title' }, 'Results by KPI');
+  const title = h('h2', { id: 'kpis-title' }, 'Results by API');
   if (!verdict) {
-    replace(container, title, h('p', { class: 'muted' }, 'No verdict yet: results appear once events arrive.'));
+    replace(container, title, h('p', { class: 'muted' }, state.error ? 'No verdict to show: see the error above.' : 'No verdict yet: results appear once events arrive.'));
     return;
   }
   const level = `${Math.round((1 - f.num(verdict.alpha)) * 100)}%`;
+  const groups = apiGroups(verdict.kpiResults).map((group) => ({ ...group, rows: [] }));
   const rows = [];
-  for (const kpi of verdict.kpiResults) {
-    const definition = kpiDefinition(state, kpi.kpiKey);
-    const mde = f.num(kpi.power?.minimumDetectableEffect);
-    for (const comparison of kpi.comparisons) {
-      const [decisionLabel, tone] = f.kpiDecision(comparison.decision);
-      rows.push({
-        kpi, definition, comparison, tone, decisionLabel,
-        label: f.kpiName(kpi, definition), kpiKey: kpi.kpiKey, variantKey: comparison.variantKey, decision: comparison.decision,
-        effect: comparison.relativeEffect, lower: decisionInterval(comparison)?.lower, upper: decisionInterval(comparison)?.upper,
-        mde: Number.isFinite(mde) ? mde : 0, tolerance: kpi.role === 'KPI_ROLE_GUARDRAIL' ? f.num(definition?.tolerance) || 0 : 0, direction: kpi.direction,
-      });
+  for (const group of groups) {
+    for (const kpi of group.kpis) {
+      const definition = kpiDefinition(state, kpi.kpiKey);
+      const mde = f.num(kpi.power?.minimumDetectableEffect);
+      for (const comparison of kpi.comparisons) {
+        const [decisionLabel, tone] = f.kpiDecision(comparison.decision);
+        const row = {
+          kpi, definition, comparison, tone, decisionLabel,
+          label: f.kpiName(kpi, definition), kpiKey: kpi.kpiKey, variantKey: comparison.variantKey, decision: comparison.decision,
+          effect: comparison.relativeEffect, lower: decisionInterval(comparison)?.lower, upper: decisionInterval(comparison)?.upper,
+          mde: Number.isFinite(mde) ? mde : 0, tolerance: kpi.role === 'KPI_ROLE_GUARDRAIL' ? f.num(definition?.tolerance) || 0 : 0, direction: kpi.direction,
+        };
+        rows.push(row);
+        group.rows.push(row);
+      }
     }
   }
   const scale = chart.forestScale(rows);
@@ -241,16 +251,22 @@ function renderKpis(container, state) {
   replace(container,
     h('div', { class: 'panel-head' },
       title,
-      h('p', { class: 'panel-note' }, `Relative change of each treatment against ${verdict.controlVariantKey}, with the always-valid interval and p-value the decision used (${level}, or wider where the multiple-testing correction asks), valid however often you look. A guardrail must be shown within its tolerance before anything ships.`)),
-    h('div', { class: 'forest', role: 'table', 'aria-label': 'Effects per KPI' },
+      h('p', { class: 'panel-note' }, `The KPIs of each API the experiment measures — those the backend serves and the dependency calls it makes — then all calls and users. Relative change of each treatment against ${verdict.controlVariantKey}, with the always-valid interval and p-value the decision used (${level}, or wider where the multiple-testing correction asks), valid however often you look. A guardrail must be shown within its tolerance before anything ships.`)),
+    h('div', { class: 'forest', role: 'table', 'aria-label': 'Effects per KPI, grouped by API' },
       h('div', { class: 'forest-row forest-header', role: 'row' },
         h('span', { role: 'columnheader', class: 'col-kpi' }, 'KPI'),
         h('span', { role: 'columnheader', class: 'col-values' }, `${verdict.controlVariantKey} → treatment`),
         h('span', { role: 'columnheader', class: 'col-plot' }, chart.forestAxis(scale)),
         h('span', { role: 'columnheader', class: 'col-effect' }, 'Change'),
         h('span', { role: 'columnheader', class: 'col-decision' }, 'Outcome')),
-      rows.map((row) => forestRow(row, scale, state, multipleTreatments))),
-    missingKpis(verdict, state),
+      groups.map((group) => h('div', { class: `api-group api-${group.side}`, role: 'rowgroup', 'data-api-group': group.key, 'data-api-side': group.side },
+        h('div', { class: 'api-heading', role: 'row' },
+          h('div', { role: 'rowheader', 'aria-colspan': 5 },
+            h('h3', { class: 'api-title' }, group.kind ? h('span', { class: 'api-kind' }, group.kind) : null, group.kind ? ' ' : null, h('code', { class: 'api-name' }, group.title)),
+            h('p', { class: 'api-what' }, group.what),
+            (group.notes ?? []).map((note) => h('p', { class: 'api-note' }, note)))),
+        group.rows.map((row) => forestRow(row, scale, state, multipleTreatments)),
+        missingKpis(group.kpis, state)))),
     h('p', { class: 'legend' },
       h('span', { class: 'legend-item' }, h('span', { class: 'swatch ci-swatch tone-good' }), 'better'),
       h('span', { class: 'legend-item' }, h('span', { class: 'swatch ci-swatch tone-bad' }), 'worse'),
@@ -258,6 +274,14 @@ function renderKpis(container, state) {
       h('span', { class: 'legend-item' }, h('span', { class: 'swatch ci-swatch tone-neutral' }), 'no significant difference'),
       h('span', { class: 'legend-item' }, h('span', { class: 'swatch mde-swatch' }), '±MDE'),
       h('span', { class: 'legend-item' }, h('span', { class: 'swatch tolerance-swatch' }), 'beyond guardrail tolerance')));
+}
+
+/** A KPI's name inside its API's group: the API is the group's heading, so the kind and the stream measure suffice. */
+function labelInGroup(kpi, definition) {
+  if (definition?.displayName) return definition.displayName;
+  const name = f.kpiName({ ...kpi, apiName: '' }, definition);
+  const measure = measureOf(kpi.apiName);
+  return measure ? `${name} · ${MEASURES[measure].label}` : name;
 }
 
 function forestRow(row, scale, state, multipleTreatments) {
@@ -271,12 +295,12 @@ function forestRow(row, scale, state, multipleTreatments) {
   details.addEventListener('toggle', () => (details.open ? state.ui.open.add(detailsKey) : state.ui.open.delete(detailsKey)));
   return h('div', { class: 'forest-row', role: 'row', 'data-tone': row.tone, 'data-kpi': kpi.kpiKey, 'data-variant': comparison.variantKey },
     h('div', { role: 'cell', class: 'col-kpi' },
-      h('span', { class: 'kpi-name' }, row.label),
+      h('span', { class: 'kpi-name' }, labelInGroup(kpi, definition)),
       h('span', { class: 'kpi-tags' },
         h('span', { class: `role role-${(f.ROLES[kpi.role] ?? '').toLowerCase()}` }, f.ROLES[kpi.role] ?? 'KPI'),
         h('span', { class: 'direction' }, kpi.direction === 'DESIRED_DIRECTION_INCREASE' ? '↑ ' : '↓ ', f.directionLabel(kpi.direction)),
         multipleTreatments ? h('span', { class: 'variant' }, comparison.variantKey) : null,
-        !definition?.displayName && kpi.apiName && !row.label.includes(kpi.apiName) ? h('span', null, kpi.apiName) : null)),
+        definition?.displayName && measureOf(kpi.apiName) ? h('span', { class: 'measure' }, MEASURES[measureOf(kpi.apiName)].label) : null)),
     h('div', { role: 'cell', class: 'col-values' },
       h('span', { class: 'value', 'data-arm': control?.variantKey, 'data-estimate': control?.estimate }, f.kpiValue(kpi.kind, control?.estimate)),
       h('span', { class: 'arrow', 'aria-hidden': 'true' }, ' → '),
@@ -321,13 +345,13 @@ function guardrailStatus(kpi, comparison) {
   return h('span', { class: `guardrail-status tone-${tone}-text`, 'data-guardrail-status': comparison.guardrailStatus ?? '' }, label);
 }
 
-// KPIs without a comparison yet (too few units with data): listed with why, rather than left out.
-function missingKpis(verdict, state) {
-  const missing = verdict.kpiResults.filter((k) => k.comparisons.length === 0);
+// KPIs without a comparison yet (too few units with data): listed in their API's group with why, rather than left out.
+function missingKpis(kpis, state) {
+  const missing = kpis.filter((k) => k.comparisons.length === 0);
   if (missing.length === 0) return null;
   return h('ul', { class: 'kpi-missing' }, missing.map((kpi) =>
     h('li', { 'data-kpi': kpi.kpiKey },
-      h('strong', null, f.kpiName(kpi, kpiDefinition(state, kpi.kpiKey))), ` — ${f.kpiDecision(kpi.decision)[0]}` +
+      h('strong', null, labelInGroup(kpi, kpiDefinition(state, kpi.kpiKey))), ` — ${f.kpiDecision(kpi.decision)[0]}` +
         (kpi.role === 'KPI_ROLE_GUARDRAIL' ? ', not yet shown within tolerance' : '') +
         (kpi.reasons.length ? `: ${kpi.reasons[0]}` : ''))));
 }

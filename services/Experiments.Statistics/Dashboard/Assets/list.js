@@ -68,11 +68,10 @@ function compare(a, b) {
 function summaryChips(items) {
   const counts = new Map();
   for (const item of items) {
-    const d = f.decision(item.verdict);
-    const key = d.tone;
+    const key = item.error ? 'error' : f.decision(item.verdict).tone;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  const labels = { rollback: 'to roll back', invalid: 'invalid', ship: 'ready to ship', running: 'still running', inconclusive: 'inconclusive', none: 'without verdict' };
+  const labels = { rollback: 'to roll back', invalid: 'invalid', error: 'cannot be shown', ship: 'ready to ship', running: 'still running', inconclusive: 'inconclusive', none: 'without verdict' };
   return [...counts.entries()].sort((a, b) => Object.keys(labels).indexOf(a[0]) - Object.keys(labels).indexOf(b[0]))
     .map(([tone, n]) => h('span', { class: `chip decision-${tone}` }, `${n} ${labels[tone]}`));
 }
@@ -96,7 +95,8 @@ function table(items) {
     h('tbody', null, items.map(row)));
 }
 
-function row({ experiment, verdict }) {
+function row({ experiment, verdict, error }) {
+  if (error) return errorRow(experiment, error);
   const d = f.decision(verdict);
   const units = verdict?.horizon?.units;
   const srm = verdict?.sampleRatioCheck;
@@ -112,6 +112,14 @@ function row({ experiment, verdict }) {
       srm && verdict && !srm.passed ? h('span', { class: 'srm-flag', title: `Sample ratio mismatch, p = ${f.pValue(srm.pValue)}` }, ' ⚠ SRM') : null),
     h('td', { 'data-label': 'Status' }, h('span', { class: `status status-${f.status(experiment.status).toLowerCase()}` }, f.status(experiment.status))),
     h('td', { 'data-label': 'Age', title: experiment.startTime ? f.dateTime(experiment.startTime) : '' }, started));
+}
+
+/** An experiment the service could not show: named and linked, with why, so the others still read as usual. */
+function errorRow(experiment, error) {
+  return h('tr', { 'data-experiment': experiment.id, 'data-decision': 'ERROR', class: 'row-error' },
+    h('th', { scope: 'row', 'data-label': 'Experiment' },
+      h('a', { href: `/experiments/${encodeURIComponent(experiment.id)}`, class: 'experiment-link', 'data-focus': `exp-${experiment.id}` }, experiment.displayName || experiment.id)),
+    h('td', { colspan: 5, 'data-label': 'Error' }, h('span', { class: 'notice error', 'data-experiment-error': '' }, `Cannot show this experiment: ${error}`)));
 }
 
 /** The primary KPI's effect for the treatment the verdict rests on. */
