@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Experiments.Sdk.Grpc;
@@ -16,9 +17,18 @@ namespace Experiments.Bench.Sdk;
 /// Grpc.AspNetCore's interceptor pipeline calls it (unit id from the request headers, timing, the request event into
 /// the buffer; the handler takes the engine from the variant service). Both handlers answer with a completed Task
 /// built in advance, so only what the SDK adds is measured; grpc-dotnet's own per-call work is left out of both. Units rotate over
-/// 4,096 user ids as in <see cref="RequestOverheadBenchmarks"/>.
+/// 4,096 user ids as in <see cref="RequestOverheadBenchmarks"/>, and as there in two kinds of app:
+/// <list type="bullet">
+/// <item><c>Plain</c>: the app registers no IHttpContextAccessor (Grpc.AspNetCore does not), so the interceptor
+/// serves the unit on the call's flow: one ExecutionContext write per call.</item>
+/// <item><c>Accessor</c>: the app registers IHttpContextAccessor; hosting sets it for every request, here by hand for
+/// both sides, and the interceptor serves the unit through it.</item>
+/// </list>
 /// </summary>
 [MemoryDiagnoser]
+[Config(typeof(OverheadConfig))]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
 public class InterceptorOverheadBenchmarks
 {
     private const int UnitCount = 4096;
@@ -31,7 +41,10 @@ public class InterceptorOverheadBenchmarks
     private IVariantServiceProvider<IOrderEngine> _engines = null!;
     private UnaryServerMethod<Reply, Reply> _plainHandler = null!;
     private UnaryServerMethod<Reply, Reply> _sdkHandler = null!;
+    private Func<BenchCallContext, Task<Reply>> _plainCall = null!;
+    private Func<BenchCallContext, Task<Reply>> _sdkCall = null!;
     private BenchCallContext[] _calls = null!;
+    private readonly HttpContextAccessor _accessor = new();
     private int _next;
 
     [GlobalSetup]
@@ -52,14 +65,24 @@ public class InterceptorOverheadBenchmarks
             var engines = _engines.GetServiceAsync(context.CancellationToken);
             return _replies[engines.Result.Quote(request.Text)];
         };
+        // Built once: a lambda over this evaluated per call would allocate its delegate every time.
+        _plainCall = call => _plainHandler(Request, call);
+        _sdkCall = call =>
+        {
+            var task = _interceptor.UnaryServerHandler(Request, call, _sdkHandler);
+            _buffer.TryDequeue(out _);
+            return task;
+        };
         _calls = new BenchCallContext[UnitCount];
         for (var i = 0; i < UnitCount; i++)
         {
             _calls[i] = new BenchCallContext("user-" + i);
         }
+        // Warm every unit once, both ways the unit can travel.
         for (var i = 0; i < UnitCount; i++)
         {
             WithInterceptor().GetAwaiter().GetResult();
+            WithInterceptorAccessor().GetAwaiter().GetResult();
         }
     }
 
@@ -67,14 +90,45 @@ public class InterceptorOverheadBenchmarks
     public void Cleanup() => _services.Dispose();
 
     [Benchmark(Baseline = true)]
+    [BenchmarkCategory("Plain")]
     public Task<Reply> WithoutInterceptor() => _plainHandler(Request, Next());
 
     [Benchmark]
+    [BenchmarkCategory("Plain")]
     public Task<Reply> WithInterceptor()
     {
         var task = _interceptor.UnaryServerHandler(Request, Next(), _sdkHandler);
         _buffer.TryDequeue(out _);
         return task;
+    }
+
+    [Benchmark(Baseline = true)]
+    [BenchmarkCategory("Accessor")]
+    public Task<Reply> WithoutInterceptorAccessor() => WithAccessor(_plainCall);
+
+    [Benchmark]
+    [BenchmarkCategory("Accessor")]
+    public Task<Reply> WithInterceptorAccessor() => WithAccessor(_sdkCall);
+
+    /// <summary>
+    /// One call as hosting runs it when IHttpContextAccessor is registered: the accessor set for the request, cleared
+    /// after, and the flow put back as it was (so the other benchmarks of the run do not inherit it).
+    /// </summary>
+    private Task<Reply> WithAccessor(Func<BenchCallContext, Task<Reply>> handle)
+    {
+        var flow = ExecutionContext.Capture()!;
+        try
+        {
+            var call = Next();
+            _accessor.HttpContext = call.Http;
+            var task = handle(call);
+            _accessor.HttpContext = null;
+            return task;
+        }
+        finally
+        {
+            ExecutionContext.Restore(flow);
+        }
     }
 
     private BenchCallContext Next() => _calls[_next++ & (UnitCount - 1)];
@@ -95,12 +149,14 @@ public class InterceptorOverheadBenchmarks
 
         public BenchCallContext(string userId)
         {
-            var http = new DefaultHttpContext();
-            http.Request.Method = HttpMethods.Post;
-            http.Request.ContentType = "application/grpc";
-            http.Request.Headers["x-user-id"] = userId;
-            _userState[HttpContextKey] = http;
+            Http = new DefaultHttpContext();
+            Http.Request.Method = HttpMethods.Post;
+            Http.Request.ContentType = "application/grpc";
+            Http.Request.Headers["x-user-id"] = userId;
+            _userState[HttpContextKey] = Http;
         }
+
+        public DefaultHttpContext Http { get; }
 
         protected override string MethodCore => "/experiments.bench.v1.Quotes/Quote";
 

@@ -1,4 +1,9 @@
 using BenchmarkDotNet.Running;
 using Experiments.Bench.Sdk;
 
+if (args is ["cpu"])
+{
+    CpuTimeOverhead.Run();
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(RequestOverheadBenchmarks).Assembly).Run(args);

@@ -15,13 +15,14 @@ internal static class SdkServices
 {
     public const string FlagKey = "place-order-engine";
 
-    public static ServiceProvider Build()
+    public static ServiceProvider Build(Action<IServiceCollection>? configure = null)
     {
         var services = new ServiceCollection().AddLogging().AddRouting().AddSingleton(new DiagnosticListener("bench"))
             .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         services.AddExperiments(options => options.IngestionAddress = "http://127.0.0.1:1").WithVariantService<IOrderEngine>(FlagKey);
         services.AddSingleton<IOrderEngine, ClassicEngine>();
         services.AddSingleton<IOrderEngine, FastEngine>();
+        configure?.Invoke(services);
         var provider = services.BuildServiceProvider();
         provider.GetRequiredService<DefinitionsStore>().ApplySnapshot(1, [Experiment()]);
         return provider;
