@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Hosting;
+using Experiments.ServiceDefaults.Storage;
 using Experiments.Assignment;
 using Experiments.Assignment.Definitions;
 using Experiments.Assignment.Evaluation;
@@ -30,17 +32,29 @@ public static class AssignmentServiceExtensions
         var services = builder.Services;
         services.AddOptions<AssignmentOptions>().BindConfiguration("Assignment");
         services.AddOptions<DefinitionLimits>().BindConfiguration("Assignment:Limits");
-        services.AddOptions<ExposureOptions>().BindConfiguration("Exposures");
-        services.AddOptions<StorageOptions>().Configure<IConfiguration>((options, configuration) =>
+        services.AddOptions<ExposureOptions>().BindConfiguration("Exposures").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ExposureOptions>, ExposureOptionsValidator>();
+        services.AddOptions<StorageOptions>().Configure<IConfiguration, IHostEnvironment>((options, configuration, environment) =>
         {
-            options.DataFolder = configuration["Data:Folder"] ?? options.DataFolder;
+            options.DataFolder = DataFolder.Resolve(configuration, environment, "assignment");
             options.DaprHttpPort = configuration.GetValue<int?>("Dapr:HttpPort") ?? configuration.GetValue<int?>("DAPR_HTTP_PORT");
             options.DaprStateStore = configuration["Dapr:StateStore"] ?? options.DaprStateStore;
             options.DaprKeyPrefix = configuration["Dapr:KeyPrefix"] ?? options.DaprKeyPrefix;
-            options.DaprApiToken = configuration["Dapr:ApiToken"] ?? configuration["DAPR_API_TOKEN"];
         });
+        // Dapr mode: the store through DaprClient; until the sidecar answers, health NOT_SERVING and calls UNAVAILABLE.
+        services.AddDaprSidecar(provider => provider.GetRequiredService<IOptions<StorageOptions>>().Value.DaprHttpPort is not null);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IExperimentStore>(provider => ExperimentStores.Create(provider.GetRequiredService<IOptions<StorageOptions>>().Value));
+        services.AddSingleton(provider => FolderLock.Acquire(provider.GetRequiredService<IOptions<StorageOptions>>().Value.DataFolder, DataFolder.Setting));
+        services.AddSingleton<IExperimentStore>(provider =>
+        {
+            var storage = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
+            if (storage.DaprHttpPort is null)
+            {
+                // Local mode: the SQLite file in the data folder, held by one process at a time.
+                provider.GetRequiredService<FolderLock>();
+            }
+            return ExperimentStores.Create(provider, storage);
+        });
         services.AddSingleton<DefinitionValidator>();
         services.AddSingleton<DefinitionFeed>();
         services.AddSingleton<ExperimentCatalog>();
@@ -61,7 +75,8 @@ public static class AssignmentServiceExtensions
         services.AddPeerClient<Ingestion.IngestionClient>(provider =>
         {
             var exposures = provider.GetRequiredService<IOptions<ExposureOptions>>().Value;
-            return new PeerAddress(new Uri(exposures.IngestionAddress!), exposures.ApiKey, exposures.DaprAppId);
+            // With Exposures:DaprAppId and no address: through this service's own sidecar (gRPC proxying).
+            return new PeerAddress(exposures.IngestionAddress is { Length: > 0 } address ? new Uri(address) : null, exposures.ApiKey, exposures.DaprAppId);
         });
 
         // One instance per process: Assign is the hot path, and neither service keeps per-call state.

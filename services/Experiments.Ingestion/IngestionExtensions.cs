@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+using Experiments.ServiceDefaults.Storage;
 using Experiments.Contracts.V1;
 using Experiments.Ingestion;
 using Experiments.Ingestion.Backpressure;
@@ -26,9 +28,17 @@ public static class IngestionExtensions
     public static WebApplicationBuilder AddIngestion(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<ValidationOptions>().BindConfiguration("Ingestion:Validation");
-        services.AddOptions<IntakeOptions>().BindConfiguration("Ingestion:Intake");
-        services.AddOptions<LogOptions>().BindConfiguration("Ingestion:Log");
+        services.AddOptions<ValidationOptions>().BindConfiguration("Ingestion:Validation").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ValidationOptions>, ValidationOptionsValidator>();
+        services.AddOptions<IntakeOptions>().BindConfiguration("Ingestion:Intake").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IntakeOptions>, IntakeOptionsValidator>();
+        // The log lives in the service's data folder (Data:Folder) unless Ingestion:Log:DataPath says otherwise; relative
+        // paths are resolved against the content root. One process at a time holds it.
+        services.AddOptions<LogOptions>().BindConfiguration("Ingestion:Log").PostConfigure<IConfiguration, IHostEnvironment>((log, configuration, environment) =>
+            log.DataPath = string.IsNullOrWhiteSpace(log.DataPath)
+                ? DataFolder.Resolve(configuration, environment, "ingestion")
+                : Path.GetFullPath(log.DataPath, environment.ContentRootPath));
+        services.AddSingleton(sp => FolderLock.Acquire(sp.GetRequiredService<IOptions<LogOptions>>().Value.DataPath, DataFolder.Setting));
         services.AddOptions<RateLimitOptions>().BindConfiguration("Ingestion:RateLimits");
         services.AddOptions<ForwardingOptions>().BindConfiguration("Ingestion:Forwarding").ValidateOnStart();
         services.AddSingleton<IValidateOptions<ForwardingOptions>, ForwardingOptionsValidator>();
@@ -46,6 +56,8 @@ public static class IngestionExtensions
         services.AddHealthChecks().AddCheck<LogHealthCheck>("log");
 
         // The mode is read when the host starts, so configuration added after AddIngestion (tests) still counts.
+        // Dapr mode publishes through DaprClient and waits for the sidecar (health NOT_SERVING, calls UNAVAILABLE meanwhile).
+        services.AddDaprSidecar(sp => sp.GetRequiredService<IOptions<ForwardingOptions>>().Value.Mode == ForwardingMode.Dapr);
         services.AddSingleton(ForwardTargets.Create);
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<IOptions<ForwardingOptions>>().Value.Mode == ForwardingMode.None
             ? ActivatorUtilities.CreateInstance<DiscardingForwarder>(sp)
@@ -56,6 +68,7 @@ public static class IngestionExtensions
     /// <summary>Opens the log (recovering it after a crash) before the server takes calls, and maps the Ingestion service.</summary>
     public static WebApplication MapIngestion(this WebApplication app)
     {
+        app.Services.GetRequiredService<FolderLock>();
         app.Services.GetRequiredService<EventLog>().Open();
         app.MapGrpcService<IngestionService>();
         app.RequireScope(IngestionServiceName, Scopes.Ingest);

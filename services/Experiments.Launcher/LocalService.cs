@@ -1,10 +1,22 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
 
 namespace Experiments.Launcher;
 
-/// <summary>One service run as a child process from the launcher's own output folder, with extra configuration as <c>--Key=Value</c> arguments.</summary>
+/// <summary>
+/// One service run as a child process from the launcher's own output folder, with extra configuration as
+/// <c>--Key=Value</c> arguments. Every child also gets this launcher run's service-to-service key (scopes
+/// <c>internal</c> and <c>read</c>), which ingestion forwards to statistics with: no SDK key can write into statistics,
+/// and the key dies with the run.
+/// </summary>
 internal sealed class LocalService(string name, string assembly, int port, IReadOnlyList<string> settings) : IDisposable
 {
+    // Past the indexes appsettings.json uses, so the configured keys stay and this one is added.
+    private const int InternalKeyIndex = 99;
+
+    private static readonly string InternalKey = "internal-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+
     private Process? _process;
 
     public string Name { get; } = name;
@@ -30,9 +42,24 @@ internal sealed class LocalService(string name, string assembly, int port, IRead
         {
             start.ArgumentList.Add("--" + setting);
         }
+        // Last, so they win over anything above: a later command-line value replaces an earlier one.
+        foreach (var setting in InternalCredentials())
+        {
+            start.ArgumentList.Add("--" + setting);
+        }
         _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start " + assembly);
 
         Exited = _process.WaitForExitAsync();
+    }
+
+    private static IEnumerable<string> InternalCredentials()
+    {
+        var key = "Auth:ApiKeys:" + InternalKeyIndex.ToString(CultureInfo.InvariantCulture);
+        yield return key + ":Key=" + InternalKey;
+        yield return key + ":Name=launcher-internal";
+        yield return key + ":Scopes:0=internal";
+        yield return key + ":Scopes:1=read";
+        yield return "Ingestion:Forwarding:ApiKey=" + InternalKey;
     }
 
     /// <summary>Waits until the service accepts connections (or <paramref name="limit"/> passes, or it exits).</summary>

@@ -1,4 +1,5 @@
 using Experiments.ServiceDefaults.Auth;
+using Experiments.ServiceDefaults.Configuration;
 using Experiments.ServiceDefaults.Health;
 using Experiments.ServiceDefaults.Hosting;
 using Experiments.ServiceDefaults.Telemetry;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -20,8 +22,16 @@ public static class ServiceDefaultsExtensions
     /// structured logs; OpenTelemetry; Grpc.AspNetCore with call telemetry and scope checks; reflection; health
     /// checks behind grpc.health.v1; API-key and (when <c>Auth:Jwt</c> is configured) JWT bearer authentication.
     /// </summary>
+    /// <remarks>
+    /// A configuration error (an invalid option, an unusable address) ends the process with one line naming the setting
+    /// and exit code <see cref="ConfigurationErrors.ExitCode"/> (78); in-memory test hosts get the exception instead.
+    /// </remarks>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
+        if (!builder.Environment.IsEnvironment("Testing"))
+        {
+            ConfigurationErrors.ExitOnUnhandled(builder.Environment.ApplicationName);
+        }
         builder.AddServiceEndpoints();
         if (builder.Configuration.GetValue<bool>("Logging:Json"))
         {
@@ -29,7 +39,8 @@ public static class ServiceDefaultsExtensions
         }
         builder.AddTelemetry();
 
-        builder.Services.AddOptions<AuthOptions>().BindConfiguration("Auth");
+        builder.Services.AddOptions<AuthOptions>().BindConfiguration("Auth").ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         builder.Services.AddSingleton<MethodScopes>();
         builder.Services.AddSingleton<ApiKeyRing>();
         builder.Services.AddApiKeyAndJwt(builder.Configuration);
@@ -61,8 +72,14 @@ public static class ServiceDefaultsExtensions
     /// reflection (v1 and v1alpha), the Prometheus scrape endpoint <c>/metrics</c>, and the OpenAPI document of the JSON
     /// routes at <c>/openapi/v1.json</c>.
     /// </summary>
+    /// <remarks>
+    /// Options registered with ValidateOnStart are validated here, before the host starts, so that a configuration error
+    /// surfaces as <see cref="OptionsValidationException"/> from this call (one line and exit code 78 in a service
+    /// process) rather than as a failed start with a stack trace in the log.
+    /// </remarks>
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
+        app.Services.GetService<IStartupValidator>()?.Validate();
         app.UseSwagger(options => options.RouteTemplate = "openapi/{documentName}.json");
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();

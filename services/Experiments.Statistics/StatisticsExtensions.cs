@@ -1,3 +1,4 @@
+using Experiments.ServiceDefaults.Storage;
 using Experiments.Contracts.V1;
 using Experiments.ServiceDefaults.Auth;
 using Experiments.ServiceDefaults.Clients;
@@ -10,6 +11,7 @@ using Experiments.Statistics.Intake;
 using Experiments.Statistics.Rpc;
 using Experiments.Statistics.Sharding;
 using Experiments.Statistics.Verdicts;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -26,19 +28,26 @@ public static class StatisticsExtensions
     /// </summary>
     public static WebApplicationBuilder AddStatistics(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<StatisticsOptions>().BindConfiguration("Statistics");
+        builder.Services.AddOptions<StatisticsOptions>().BindConfiguration("Statistics").ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<StatisticsOptions>, StatisticsOptionsValidator>();
         builder.Services.AddSingleton(TimeProvider.System);
         // As daprd starts its app: the sidecar's port in $DAPR_HTTP_PORT unless Dapr:HttpPort says otherwise.
         builder.Services.AddOptions<DaprOptions>().BindConfiguration("Dapr")
             .Configure<IConfiguration>((dapr, configuration) => dapr.HttpPort ??= configuration.GetValue<int?>("DAPR_HTTP_PORT"));
+        // Dapr mode: the sidecar through DaprClient, waited for (health NOT_SERVING, calls UNAVAILABLE, one log line);
+        // the host starts its services concurrently so that health is served while the checkpoint restore waits for it.
+        builder.Services.AddDaprSidecar(sp => sp.GetRequiredService<IOptions<DaprOptions>>().Value.Enabled);
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<DaprOptions>>((host, dapr) => host.ServicesStartConcurrently |= dapr.Value.Enabled);
+        builder.Services.AddSingleton<DaprDeliveryMetrics>();
+        // Local mode: checkpoints in the service's data folder, held by one process at a time.
+        builder.Services.AddSingleton(sp => FolderLock.Acquire(DataFolder.Resolve(builder.Configuration, builder.Environment, "statistics"), DataFolder.Setting));
         builder.Services.AddSingleton<ICheckpointStore>(sp =>
         {
             if (sp.GetRequiredService<IOptions<DaprOptions>>().Value.Enabled)
             {
                 return ActivatorUtilities.CreateInstance<DaprStateCheckpointStore>(sp);
             }
-            var folder = builder.Configuration["Data:Folder"] ?? "data";
-            return new SqliteCheckpointStore(Path.Combine(folder, "statistics.db"));
+            return new SqliteCheckpointStore(Path.Combine(sp.GetRequiredService<FolderLock>().Folder, "statistics.db"));
         });
         builder.Services.AddSingleton(sp =>
         {
@@ -67,10 +76,15 @@ public static class StatisticsExtensions
     private static PeerAddress AssignmentPeer(IServiceProvider provider)
     {
         var statistics = provider.GetRequiredService<IOptions<StatisticsOptions>>().Value;
-        return new PeerAddress(new Uri(statistics.AssignmentAddress), statistics.AssignmentApiKey);
+        // Dapr mode with Dapr:AssignmentAppId: AssignmentAddress is this replica's sidecar (its gRPC port), which proxies the call to that app.
+        var dapr = provider.GetRequiredService<IOptions<DaprOptions>>().Value;
+        return new PeerAddress(new Uri(statistics.AssignmentAddress), statistics.AssignmentApiKey, dapr.Enabled ? dapr.AssignmentAppId : null);
     }
 
-    /// <summary>Statistics and StatisticsShards (read scope), StatisticsIntake (ingest scope).</summary>
+    /// <summary>
+    /// Statistics and StatisticsShards (read scope), StatisticsIntake and StatisticsShards.ExportAggregates (internal
+    /// scope: the service-to-service channel, which no SDK key carries).
+    /// </summary>
     public static WebApplication MapStatistics(this WebApplication app)
     {
         app.MapGrpcService<StatisticsService>();
@@ -78,7 +92,8 @@ public static class StatisticsExtensions
         app.MapGrpcService<StatisticsShardsService>();
         app.RequireScope(ShardsName, Scopes.Read);
         app.RequireScope(StatisticsName, Scopes.Read);
-        app.RequireScope(IntakeName, Scopes.Ingest);
+        app.RequireScope(IntakeName, Scopes.Internal);
+        app.Services.GetRequiredService<MethodScopes>().RequireForMethod(ShardsName, "ExportAggregates", Scopes.Internal);
         _ = app.Services.GetRequiredService<IOptions<StatisticsOptions>>();
         if (app.Services.GetRequiredService<IOptions<DaprOptions>>().Value.Enabled)
         {

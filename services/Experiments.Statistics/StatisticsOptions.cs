@@ -24,7 +24,7 @@ public sealed class StatisticsOptions
     /// <summary>Address of the assignment service (definitions, auto-rollback); empty disables the watch.</summary>
     public string AssignmentAddress { get; set; } = "";
 
-    /// <summary>API key sent to the assignment service.</summary>
+    /// <summary>API key sent to the assignment service: <c>read</c> for the definitions, <c>admin</c> too for automatic rollback.</summary>
     public string AssignmentApiKey { get; set; } = "";
 
     /// <summary>
@@ -33,8 +33,14 @@ public sealed class StatisticsOptions
     /// </summary>
     public List<string> ShardAddresses { get; set; } = [];
 
-    /// <summary>API key (read scope) sent to the shards.</summary>
+    /// <summary>API key sent to the shards: it needs the <c>internal</c> scope (ExportAggregates) and <c>read</c> (WatchVerdicts).</summary>
     public string ShardApiKey { get; set; } = "";
+
+    /// <summary>
+    /// Largest request latency applied, in milliseconds (default 3,600,000: one hour, as ingestion's
+    /// <c>Ingestion:Validation:MaxLatencyMs</c>); a forwarded batch holding a larger one is refused.
+    /// </summary>
+    public double MaxLatencyMs { get; set; } = 3_600_000;
 
     /// <summary>Capacity of each generation of the event-id window.</summary>
     public int EventIdWindow { get; set; } = 1_000_000;

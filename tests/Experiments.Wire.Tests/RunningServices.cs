@@ -10,6 +10,9 @@ public sealed class RunningServices : IAsyncLifetime
 {
     public const string ApiKey = "dev-local-key";
 
+    /// <summary>The development service-to-service key (scopes internal and read): StatisticsIntake refuses <see cref="ApiKey"/>.</summary>
+    public const string InternalKey = "dev-internal-key";
+
     private readonly string _data = Directory.CreateTempSubdirectory("exp-wire-").FullName;
     private readonly Dictionary<string, ServiceProcess> _services = [];
 

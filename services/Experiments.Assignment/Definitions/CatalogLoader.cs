@@ -1,3 +1,4 @@
+using Experiments.ServiceDefaults.Logging;
 using Experiments.Assignment.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -48,5 +49,5 @@ internal sealed partial class CatalogLoader(ExperimentCatalog catalog, IExperime
     private static partial void RefreshFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "Loading experiment definitions failed; retrying in {Delay}")]
-    private static partial void LoadFailed(ILogger logger, Exception exception, TimeSpan delay);
+    private static partial void LoadFailed(ILogger logger, Exception exception, HumanDuration delay);
 }

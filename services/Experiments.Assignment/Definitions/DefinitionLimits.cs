@@ -3,7 +3,8 @@ namespace Experiments.Assignment.Definitions;
 /// <summary>
 /// Size limits of a definition, bound from <c>Assignment:Limits</c>. Defaults: 2–20 variants, 50 KPIs,
 /// 1,000 entries per targeting list and 100 attribute rules, 64-character keys, 128-character flag keys,
-/// 200-character display names, 4,000-character descriptions, 16 KiB payloads, 256-character unit ids.
+/// 200-character display names, 4,000-character descriptions, 16 KiB payloads, 256-character unit ids, retention
+/// days up to 365, horizons up to 3,650 days (ten years).
 /// </summary>
 public sealed class DefinitionLimits
 {
@@ -27,4 +28,10 @@ public sealed class DefinitionLimits
 
     /// <summary>Longest user, session or request id accepted in an evaluation context.</summary>
     public int MaxUnitIdLength { get; set; } = 256;
+
+    /// <summary>Largest N of a RETENTION_DAY_N KPI.</summary>
+    public int MaxRetentionDay { get; set; } = 365;
+
+    /// <summary>Longest horizon.max_duration: statistics adds it to the start time, which must stay a date.</summary>
+    public TimeSpan MaxHorizon { get; set; } = TimeSpan.FromDays(3650);
 }

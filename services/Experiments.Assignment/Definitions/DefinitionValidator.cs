@@ -76,6 +76,11 @@ public sealed class DefinitionValidator(IOptions<DefinitionLimits> limits)
         {
             Fail("horizon.max_duration", "must not be negative");
         }
+        else if (definition.Horizon.MaxDuration > _limits.MaxHorizon)
+        {
+            Fail("horizon.max_duration", string.Create(CultureInfo.InvariantCulture,
+                $"must be at most {_limits.MaxHorizon.TotalDays:0.##} days ({(long)_limits.MaxHorizon.TotalSeconds}s), got {(long)definition.Horizon.MaxDuration.TotalSeconds}s"));
+        }
         if (definition.Horizon.MaxUnits < 0)
         {
             Fail("horizon.max_units", "must not be negative");
@@ -244,8 +249,8 @@ public sealed class DefinitionValidator(IOptions<DefinitionLimits> limits)
             }
             switch (kpi.Kind)
             {
-                case MetricKind.RetentionDayN when kpi.RetentionDay < 1:
-                    fail(path + ".retention_day", $"RETENTION_DAY_N needs a day >= 1, got {kpi.RetentionDay}");
+                case MetricKind.RetentionDayN when kpi.RetentionDay < 1 || kpi.RetentionDay > _limits.MaxRetentionDay:
+                    fail(path + ".retention_day", $"RETENTION_DAY_N needs a day from 1 to {_limits.MaxRetentionDay}, got {kpi.RetentionDay}");
                     break;
                 case MetricKind.CustomMetric:
                     if (kpi.MetricName.Length == 0)

@@ -217,6 +217,11 @@ public sealed partial class ExperimentCatalog(
                 next = field.Apply(next, candidate);
                 changed.Add(field.Name);
             }
+            if (changed.Count == 0 && current.Seed.Length > 0)
+            {
+                // Nothing to change: no revision, no audit entry, the experiment as it stands (documented on UpdateExperiment).
+                return current;
+            }
             if (next.Seed.Length == 0)
             {
                 next = next with { Seed = NewSeed() };
@@ -266,11 +271,16 @@ public sealed partial class ExperimentCatalog(
         {
             throw new InvalidDefinitionException("rollout_percent", $"must be between 0 and 100, got {DefinitionFields.Number(rollout)}");
         }
+        var named = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < weights.Count; i++)
         {
             if (!double.IsFinite(weights[i].Weight) || weights[i].Weight < 0)
             {
                 throw new InvalidDefinitionException($"weights[{i}].weight", $"must be a finite number >= 0, got {DefinitionFields.Number(weights[i].Weight)}");
+            }
+            if (!named.Add(weights[i].VariantKey))
+            {
+                throw new InvalidDefinitionException($"weights[{i}].variant_key", $"'{weights[i].VariantKey}' is named twice; give each variant one weight");
             }
         }
         return ChangeAsync(id, expectedRevision, current =>
@@ -308,7 +318,8 @@ public sealed partial class ExperimentCatalog(
                     parts.Add($"{variant.Key} weight {DefinitionFields.Number(before)} → {DefinitionFields.Number(variant.Weight)}");
                 }
             }
-            return (next, AuditOperation.Ramp, reason, parts.Count == 0 ? "ramp without change" : string.Join(", ", parts));
+            // Nothing to change: the experiment as it stands, no revision (documented on RampExperiment).
+            return parts.Count == 0 ? (current, AuditOperation.Ramp, reason, "") : (next, AuditOperation.Ramp, reason, string.Join(", ", parts));
         }, actor, cancellationToken);
     }
 
@@ -362,7 +373,7 @@ public sealed partial class ExperimentCatalog(
             var current = Latest(id);
             CheckRevision(current, expectedRevision);
             var (next, operation, reason, summary) = change(current);
-            return await CommitAsync(current, next, operation, actor, reason, summary, cancellationToken).ConfigureAwait(false);
+            return ReferenceEquals(next, current) ? current : await CommitAsync(current, next, operation, actor, reason, summary, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

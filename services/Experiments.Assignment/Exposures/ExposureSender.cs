@@ -1,3 +1,5 @@
+using Experiments.ServiceDefaults.Auth;
+using Experiments.ServiceDefaults.Configuration;
 using Experiments.Contracts.V1;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -93,6 +95,11 @@ public sealed class ExposureSender(
                 metrics.Dropped((int)response.RejectedCount, "rejected");
                 ExposureLog.Rejected(logger, response.RejectedCount, response.Rejections.FirstOrDefault()?.Message ?? "");
             }
+        }
+        catch (RpcException exception) when (!stoppingToken.IsCancellationRequested && PeerCredentials.Refused(exception))
+        {
+            metrics.Dropped(events.Count, "credentials_refused");
+            PeerCredentials.LogRefused(logger, "The ingestion service at " + _options.IngestionAddress, "Exposures:ApiKey", Scopes.Ingest, exception);
         }
         catch (RpcException exception) when (!stoppingToken.IsCancellationRequested)
         {

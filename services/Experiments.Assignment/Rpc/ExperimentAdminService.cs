@@ -13,6 +13,7 @@ internal sealed class ExperimentAdminService(ExperimentCatalog catalog) : Experi
         {
             throw new InvalidDefinitionException("experiment", "is required");
         }
+        ExperimentRequestChecks.Check(request.Experiment);
         var created = await catalog.CreateAsync(ExperimentMapper.ToDomain(request.Experiment), request.ExperimentId,
             await CallerIdentity.ActorAsync(context).ConfigureAwait(false), context.CancellationToken).ConfigureAwait(false);
         return ExperimentMapper.ToProto(created);
@@ -45,6 +46,7 @@ internal sealed class ExperimentAdminService(ExperimentCatalog catalog) : Experi
         {
             throw new InvalidDefinitionException("experiment", "is required");
         }
+        ExperimentRequestChecks.Check(request.Experiment);
         var updated = await catalog.UpdateAsync(ExperimentMapper.ToDomain(request.Experiment), request.UpdateMask?.Paths.ToArray() ?? [],
             request.ExpectedRevision, await CallerIdentity.ActorAsync(context).ConfigureAwait(false), context.CancellationToken).ConfigureAwait(false);
         return ExperimentMapper.ToProto(updated);

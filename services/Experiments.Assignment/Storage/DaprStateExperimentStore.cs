@@ -1,36 +1,40 @@
-using System.Net;
-using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using Dapr;
+using Dapr.Client;
 using Experiments.Assignment.Definitions;
+using Experiments.ServiceDefaults.Dapr;
+using Grpc.Core;
 
 namespace Experiments.Assignment.Storage;
 
 /// <summary>
-/// Dapr-mode store over the sidecar's state HTTP API (docs.dapr.io, state management reference). One catalog
-/// document holds the latest revision of every experiment, the store version and the change log; every revision
-/// (with its audit record) is an immutable key of its own. A commit is one state transaction — the new revision
-/// key plus the catalog saved with the ETag it was read with (first-write concurrency) — so two replicas racing
-/// cannot both win: the loser gets 409 and reloads.
+/// Dapr-mode store through <see cref="DaprClient"/> (the sidecar's state API). One catalog document holds the latest
+/// revision of every experiment, the store version and the change log; every revision (with its audit record) is an
+/// immutable key of its own. A commit is one state transaction — the new revision key plus the catalog saved with
+/// the ETag it was read with (first-write concurrency) — so two replicas racing cannot both win: the loser's
+/// transaction is refused and it reloads. Values are the JSON of <see cref="StorageJson"/>, stored as bytes. Every
+/// call waits for the sidecar first (<see cref="DaprSidecarReadiness"/>).
 /// </summary>
 public sealed class DaprStateExperimentStore : IExperimentStore
 {
-    private readonly HttpClient _http;
+    private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite, Consistency = ConsistencyMode.Strong };
+
+    private readonly DaprClient _dapr;
+    private readonly DaprSidecarReadiness _sidecar;
     private readonly string _store;
     private readonly string _prefix;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private DaprCatalog _catalog = DaprCatalog.Empty;
     private string? _catalogEtag;
 
-    public DaprStateExperimentStore(HttpClient http, StorageOptions options)
+    public DaprStateExperimentStore(DaprClient dapr, DaprSidecarReadiness sidecar, StorageOptions options)
     {
-        _http = http;
-        _store = Uri.EscapeDataString(options.DaprStateStore);
+        ArgumentNullException.ThrowIfNull(options);
+        _dapr = dapr;
+        _sidecar = sidecar;
+        _store = options.DaprStateStore;
         _prefix = options.DaprKeyPrefix;
-        if (!string.IsNullOrEmpty(options.DaprApiToken))
-        {
-            _http.DefaultRequestHeaders.Add("dapr-api-token", options.DaprApiToken);
-        }
     }
 
     public bool IsShared => true;
@@ -59,6 +63,7 @@ public sealed class DaprStateExperimentStore : IExperimentStore
 
     public async Task<long> CommitAsync(ExperimentDefinition definition, AuditRecord audit, long expectedVersion, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(definition);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -75,21 +80,28 @@ public sealed class DaprStateExperimentStore : IExperimentStore
             var experiments = new Dictionary<string, ExperimentDefinition>(_catalog.Experiments, StringComparer.Ordinal) { [definition.Id] = definition };
             var next = new DaprCatalog(version, experiments, [.. _catalog.Log, new DaprLogEntry(version, definition.Id, definition.Revision)]);
             var revision = new StoredRevision(version, definition, audit);
-            var operations = new JsonArray
+            var operations = new List<StateTransactionRequest>
             {
-                Upsert(RevisionKey(definition.Id, definition.Revision), JsonSerializer.SerializeToNode(revision, StorageJson.Default.StoredRevision)!, etag: null),
-                Upsert(CatalogKey, JsonSerializer.SerializeToNode(next, StorageJson.Default.DaprCatalog)!, _catalogEtag),
+                new(RevisionKey(definition.Id, definition.Revision), JsonSerializer.SerializeToUtf8Bytes(revision, StorageJson.Default.StoredRevision), StateOperationType.Upsert, options: FirstWrite),
+                new(CatalogKey, JsonSerializer.SerializeToUtf8Bytes(next, StorageJson.Default.DaprCatalog), StateOperationType.Upsert, _catalogEtag, options: FirstWrite),
             };
-            using var response = await _http.PostAsJsonAsync($"v1.0/state/{_store}/transaction", new JsonObject { ["operations"] = operations }, cancellationToken).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.Conflict || (!response.IsSuccessStatusCode && await MentionsEtagAsync(response, cancellationToken).ConfigureAwait(false)))
+            await _sidecar.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _dapr.ExecuteStateTransactionAsync(_store, operations, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (DaprException e) when (IsConflict(e))
             {
                 // Another writer changed the catalog since we read it: take the store's state; the caller reloads and retries.
                 await ReadCatalogAsync(cancellationToken).ConfigureAwait(false);
                 throw new StaleRevisionException("the definitions changed concurrently in the shared store; re-read and retry");
             }
-            await EnsureSuccessAsync(response, "saving", cancellationToken).ConfigureAwait(false);
-            // The transaction response carries no ETags: read the catalog back; if someone else already moved on,
-            // the caller sees that on its next commit (expected version check) and reloads.
+            catch (DaprException e)
+            {
+                throw Failed("saving", e);
+            }
+            // The transaction answers no ETags: read the catalog back; if someone else already moved on, the caller
+            // sees that on its next commit (expected version check) and reloads.
             await ReadCatalogAsync(cancellationToken).ConfigureAwait(false);
             return version;
         }
@@ -125,7 +137,7 @@ public sealed class DaprStateExperimentStore : IExperimentStore
         var records = new List<AuditRecord>(entries.Count);
         foreach (var chunk in entries.Chunk(100))
         {
-            var found = await BulkGetAsync(chunk.Select(e => RevisionKey(e.ExperimentId, e.Revision)).ToArray(), cancellationToken).ConfigureAwait(false);
+            var found = await BulkGetAsync([.. chunk.Select(e => RevisionKey(e.ExperimentId, e.Revision))], cancellationToken).ConfigureAwait(false);
             foreach (var entry in chunk)
             {
                 if (found.TryGetValue(RevisionKey(entry.ExperimentId, entry.Revision), out var json))
@@ -139,7 +151,8 @@ public sealed class DaprStateExperimentStore : IExperimentStore
 
     private string RevisionKey(string experimentId, long revision) => $"{_prefix}-rev-{experimentId}-{revision}";
 
-    public Task ProbeAsync(CancellationToken cancellationToken) => GetAsync(CatalogKey, cancellationToken);
+    public Task ProbeAsync(CancellationToken cancellationToken) =>
+        _sidecar.IsReady ? GetAsync(CatalogKey, cancellationToken) : throw new IOException(_sidecar.Waiting);
 
     private async Task ReadCatalogAsync(CancellationToken cancellationToken)
     {
@@ -148,64 +161,55 @@ public sealed class DaprStateExperimentStore : IExperimentStore
         _catalogEtag = json is null ? null : etag;
     }
 
-    private async Task<(string? Json, string? Etag)> GetAsync(string key, CancellationToken cancellationToken)
+    private async Task<(byte[]? Json, string? Etag)> GetAsync(string key, CancellationToken cancellationToken)
     {
-        using var response = await _http.GetAsync($"v1.0/state/{_store}/{Uri.EscapeDataString(key)}?consistency=strong", cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.NoContent || response.StatusCode == HttpStatusCode.NotFound)
+        await _sidecar.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            return (null, null);
+            var (value, etag) = await _dapr.GetByteStateAndETagAsync(_store, key, ConsistencyMode.Strong, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return value.IsEmpty ? (null, null) : (value.ToArray(), etag is { Length: > 0 } ? etag : null);
         }
-        await EnsureSuccessAsync(response, "reading", cancellationToken).ConfigureAwait(false);
-        var json = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        // Dapr sends the ETag unquoted (e.g. "ETag: 3"), which is not a valid entity tag for the typed header.
-        var etag = response.Headers.NonValidated.TryGetValues("ETag", out var values) ? values.FirstOrDefault()?.Trim('"') : null;
-        return (json.Length == 0 ? null : json, etag);
+        catch (DaprException e)
+        {
+            throw Failed("reading", e);
+        }
     }
 
-    private async Task<Dictionary<string, string>> BulkGetAsync(string[] keys, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, byte[]>> BulkGetAsync(string[] keys, CancellationToken cancellationToken)
     {
-        var request = new JsonObject { ["keys"] = new JsonArray(keys.Select(k => (JsonNode)JsonValue.Create(k)!).ToArray()), ["parallelism"] = 10 };
-        using var response = await _http.PostAsJsonAsync($"v1.0/state/{_store}/bulk", request, cancellationToken).ConfigureAwait(false);
-        await EnsureSuccessAsync(response, "reading", cancellationToken).ConfigureAwait(false);
-        var items = await response.Content.ReadFromJsonAsync<JsonArray>(cancellationToken).ConfigureAwait(false) ?? [];
-        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        await _sidecar.WaitAsync(cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<BulkStateItem> items;
+        try
+        {
+            items = await _dapr.GetBulkStateAsync(_store, keys, parallelism: 10, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (DaprException e)
+        {
+            throw Failed("reading", e);
+        }
+        var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var item in items)
         {
-            if (item?["key"]?.GetValue<string>() is { } key && item["data"] is { } data)
+            if (!string.IsNullOrEmpty(item.Value))
             {
-                found[key] = data.ToJsonString();
+                found[item.Key] = Encoding.UTF8.GetBytes(item.Value);
             }
         }
         return found;
     }
 
-    private static JsonObject Upsert(string key, JsonNode value, string? etag)
-    {
-        var request = new JsonObject { ["key"] = key, ["value"] = value };
-        if (etag is not null)
-        {
-            request["etag"] = etag;
-        }
-        request["options"] = new JsonObject { ["concurrency"] = "first-write", ["consistency"] = "strong" };
-        return new JsonObject { ["operation"] = "upsert", ["request"] = request };
-    }
+    /// <summary>
+    /// A refused ETag: daprd answers ABORTED for it (the SDK's own TrySave… methods rely on that); some state stores'
+    /// transactions surface it only in the message.
+    /// </summary>
+    private static bool IsConflict(DaprException e) =>
+        e.InnerException is RpcException rpc
+        && (rpc.StatusCode == StatusCode.Aborted || rpc.Status.Detail.Contains("etag", StringComparison.OrdinalIgnoreCase));
 
-    private static async Task<bool> MentionsEtagAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        return body.Contains("etag", StringComparison.OrdinalIgnoreCase);
-    }
+    private static IOException Failed(string action, DaprException e) =>
+        new($"Dapr state store: {action} failed: {(e.InnerException as RpcException)?.Status.Detail ?? e.Message}", e);
 
-    private static async Task EnsureSuccessAsync(HttpResponseMessage response, string action, CancellationToken cancellationToken)
-    {
-        if (!response.IsSuccessStatusCode)
-        {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            throw new HttpRequestException($"Dapr state store: {action} failed with {(int)response.StatusCode}: {body}", null, response.StatusCode);
-        }
-    }
-
-    private static T Deserialize<T>(string json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
+    private static T Deserialize<T>(byte[] json, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
         JsonSerializer.Deserialize(json, type) ?? throw new InvalidDataException("The state store holds JSON null.");
 }
 

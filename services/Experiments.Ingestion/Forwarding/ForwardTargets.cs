@@ -3,7 +3,10 @@ using Microsoft.Extensions.Options;
 
 namespace Experiments.Ingestion.Forwarding;
 
-/// <summary>The targets of the configured mode, together owning every partition once: the Dapr sidecar, or one per statistics replica.</summary>
+/// <summary>
+/// The targets of the configured mode, together owning every partition once: the Dapr sidecar (which publishes each
+/// partition to its own topic), or one per statistics replica.
+/// </summary>
 internal sealed class ForwardTargets(IReadOnlyList<IForwardTarget> targets) : IDisposable
 {
     public IReadOnlyList<IForwardTarget> All => targets;

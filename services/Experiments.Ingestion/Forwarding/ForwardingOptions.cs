@@ -72,23 +72,13 @@ public sealed class StatisticsReplicaOptions
 }
 
 /// <summary>
-/// Dapr mode. Defaults: the sidecar at http://127.0.0.1:$DAPR_HTTP_PORT (3500 when unset), pub/sub
-/// component <c>pubsub</c>, topic <c>experiment-events</c>, token from $DAPR_API_TOKEN.
+/// Dapr mode. Defaults: pub/sub component <c>pubsub</c>, topic <c>experiment-events</c> (with more than one partition,
+/// one topic per partition: <c>experiment-events-p{n}</c>). The sidecar's ports and token are <c>Dapr:HttpPort</c>,
+/// <c>Dapr:GrpcPort</c>, <c>Dapr:ApiToken</c> (or daprd's $DAPR_HTTP_PORT, $DAPR_GRPC_PORT, $DAPR_API_TOKEN).
 /// </summary>
 public sealed class DaprForwardingOptions
 {
-    /// <summary>The sidecar's HTTP endpoint; null takes $DAPR_HTTP_ENDPOINT, then 127.0.0.1:$DAPR_HTTP_PORT.</summary>
-    public string? HttpEndpoint { get; set; }
-
     public string PubSubName { get; set; } = "pubsub";
 
     public string Topic { get; set; } = "experiment-events";
-
-    /// <summary>Sent as <c>dapr-api-token</c>; null takes $DAPR_API_TOKEN.</summary>
-    public string? ApiToken { get; set; }
-
-    public string ResolveEndpoint() =>
-        HttpEndpoint
-        ?? Environment.GetEnvironmentVariable("DAPR_HTTP_ENDPOINT")
-        ?? "http://127.0.0.1:" + (Environment.GetEnvironmentVariable("DAPR_HTTP_PORT") ?? "3500");
 }

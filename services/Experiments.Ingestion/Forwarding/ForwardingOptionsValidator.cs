@@ -28,8 +28,8 @@ internal sealed class ForwardingOptionsValidator : IValidateOptions<ForwardingOp
         {
             if (options.Statistics.Count > 0)
             {
-                // Routing by owner needs a stream per replica; on a topic the replicas form one consumer group.
-                failures.Add(Format("{0}:Statistics routes partitions in local mode only; in Dapr mode statistics replicas share the topic as one consumer group", Section));
+                // In Dapr mode the broker routes: each partition has its topic, and each replica subscribes to its own.
+                failures.Add(Format("{0}:Statistics routes partitions in local mode only; in Dapr mode each partition has its own topic ({0}:Dapr:Topic-p{{n}}) and each statistics replica subscribes to those of its Statistics:OwnedPartitions", Section));
             }
         }
         else if (options.Statistics.Count == 0)

@@ -1,15 +1,18 @@
 namespace Experiments.Ingestion.Log;
 
 /// <summary>
-/// The durable event log, bound from <c>Ingestion:Log</c>. Defaults: data under <c>data/ingestion</c>,
+/// The durable event log, bound from <c>Ingestion:Log</c>. Defaults: data in the service's data folder (<c>Data:Folder</c>),
 /// 64 MiB segments, group commits of up to 64k events (8 MiB), 500k events queued for commit at most,
 /// 8 GiB of undelivered log at most, a 1 hour deduplication window capped at 4 million ids (~45 bytes of
 /// memory each).
 /// </summary>
 public sealed class LogOptions
 {
-    /// <summary>Folder of the log segments, the log's identity and the forwarder's checkpoint.</summary>
-    public string DataPath { get; set; } = Path.Combine("data", "ingestion");
+    /// <summary>
+    /// Folder of the log segments, the log's identity and the forwarder's checkpoint; empty (the default) is the service's
+    /// data folder, <c>Data:Folder</c>. Relative paths are resolved against the content root.
+    /// </summary>
+    public string DataPath { get; set; } = "";
 
     /// <summary>A segment is sealed and a new one started once it reaches this size.</summary>
     public long SegmentBytes { get; set; } = 64L * 1024 * 1024;

@@ -107,6 +107,12 @@ public sealed class EventValidator(IOptionsMonitor<ValidationOptions> options, T
         {
             return Reject(index, e, EventRejectionReason.InvalidValue, "request.latency_ms", "latency_ms must be finite and >= 0");
         }
+        if (r.LatencyMs > limits.MaxLatencyMs)
+        {
+            return Reject(index, e, EventRejectionReason.InvalidValue, "request.latency_ms",
+                string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"latency_ms {r.LatencyMs} is above the limit of {limits.MaxLatencyMs} ms (Ingestion:Validation:MaxLatencyMs)"));
+        }
         if (r.StatusCode is not (>= 0 and <= 16) and not (>= 100 and <= 599))
         {
             return Reject(index, e, EventRejectionReason.InvalidValue, "request.status_code",

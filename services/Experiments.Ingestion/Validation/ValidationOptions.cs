@@ -2,7 +2,7 @@ namespace Experiments.Ingestion.Validation;
 
 /// <summary>
 /// Limits on single events, bound from <c>Ingestion:Validation</c>. Defaults: ids up to 128 characters,
-/// unit ids and names up to 256, event times from 7 days in the past to 5 minutes in the future.
+/// unit ids and names up to 256, event times from 7 days in the past to 5 minutes in the future, latencies up to one hour.
 /// </summary>
 public sealed class ValidationOptions
 {
@@ -19,4 +19,11 @@ public sealed class ValidationOptions
 
     /// <summary>How far ahead of this server's clock an event may be (reporters' clocks drift).</summary>
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Largest request latency accepted, in milliseconds (default 3,600,000: one hour). A larger value is a unit
+    /// mistake or a broken clock, and squared in a variance it would overflow to infinity. Statistics applies the same
+    /// bound (<c>Statistics:MaxLatencyMs</c>): raise both together.
+    /// </summary>
+    public double MaxLatencyMs { get; set; } = 3_600_000;
 }

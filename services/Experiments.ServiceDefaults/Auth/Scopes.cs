@@ -13,4 +13,14 @@ public static class Scopes
 
     /// <summary>Read assignments, definitions and verdicts.</summary>
     public const string Read = "read";
+
+    /// <summary>
+    /// Service to service: ingestion forwarding events into statistics (StatisticsIntake), a statistics replica
+    /// reading another's aggregates (StatisticsShards.ExportAggregates). Give it only to the services' own keys, never
+    /// to an SDK's: what it writes skips ingestion's per-event validation and deduplication by event id.
+    /// </summary>
+    public const string Internal = "internal";
+
+    /// <summary>Every scope a key may carry.</summary>
+    public static IReadOnlyList<string> All { get; } = [Admin, Ingest, Read, Internal];
 }

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Experiments.ServiceDefaults.Configuration;
 using Microsoft.Extensions.Configuration;
 
 namespace Experiments.ServiceDefaults.Hosting;
@@ -23,17 +24,20 @@ internal static class ServiceEndpoints
             return;
         }
         // Listening explicitly replaces the URLs Kestrel would bind, so the gRPC ones are bound here too.
-        var grpcUrls = Split(builder.Configuration[WebHostDefaults.ServerUrlsKey] ?? "http://127.0.0.1:5000");
+        // Parsed now rather than when Kestrel starts, so a bad address is a configuration error, not a failed start.
+        var grpcEndPoints = Split(builder.Configuration[WebHostDefaults.ServerUrlsKey] ?? "http://127.0.0.1:5000")
+            .Select(url => EndPointOf(url, "--urls")).ToList();
+        var restEndPoints = restUrls.Select(url => EndPointOf(url, "Rest:Urls")).ToList();
         builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "");
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            foreach (var url in grpcUrls)
+            foreach (var endPoint in grpcEndPoints)
             {
-                kestrel.Listen(EndPointOf(url, WebHostDefaults.ServerUrlsKey), listen => listen.Protocols = HttpProtocols.Http2);
+                kestrel.Listen(endPoint, listen => listen.Protocols = HttpProtocols.Http2);
             }
-            foreach (var url in restUrls)
+            foreach (var endPoint in restEndPoints)
             {
-                kestrel.Listen(EndPointOf(url, "Rest:Urls"), listen => listen.Protocols = HttpProtocols.Http1);
+                kestrel.Listen(endPoint, listen => listen.Protocols = HttpProtocols.Http1);
             }
         });
     }
@@ -45,11 +49,11 @@ internal static class ServiceEndpoints
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
         {
-            throw new InvalidOperationException($"{setting}: '{url}' is not an http:// address (e.g. http://127.0.0.1:5121)");
+            throw new ConfigurationException(setting, $"'{url}' is not an http:// address: use e.g. http://127.0.0.1:5121");
         }
         var address = uri.Host == "localhost" ? IPAddress.Loopback
             : IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) ? ip
-            : throw new InvalidOperationException($"{setting}: '{url}' must name an IP address or localhost");
+            : throw new ConfigurationException(setting, $"'{url}' must name an IP address or localhost, e.g. http://0.0.0.0:5121");
         return new IPEndPoint(address, uri.Port);
     }
 }

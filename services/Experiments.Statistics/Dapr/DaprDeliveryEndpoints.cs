@@ -1,5 +1,6 @@
-using System.Text.Json;
+using Dapr;
 using Experiments.Contracts.V1;
+using Experiments.ServiceDefaults.Dapr;
 using Experiments.Statistics.Intake;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
@@ -7,57 +8,84 @@ using Microsoft.Extensions.Options;
 namespace Experiments.Statistics.Dapr;
 
 /// <summary>
-/// Dapr mode's programmatic subscription (docs.dapr.io, pub/sub subscription methods and API reference):
-/// <c>GET /dapr/subscribe</c> lists the topic, and each CloudEvent is POSTed to the route and answered with HTTP 200
-/// and <c>{"status": "SUCCESS" | "RETRY" | "DROP"}</c>: SUCCESS once the event is applied (or was already, by its
-/// CloudEvent id) and a checkpoint holding it has committed; RETRY when that checkpoint fails or does not commit in
-/// time, or the definitions are not known yet; DROP when the message cannot be decoded as the ForwardRequest the
-/// ingestion forwarder publishes.
+/// Dapr mode's subscriptions through Dapr.AspNetCore: <c>UseCloudEvents</c> unwraps each delivery to the
+/// ForwardRequest the ingestion forwarder published, <c>MapSubscribeHandler</c> answers <c>GET /dapr/subscribe</c>
+/// with one subscription per partition this replica owns (<c>WithTopic</c>, its dead-letter topic beside it), and
+/// each delivery is answered by Dapr's contract: SUCCESS once the message is applied (or was already, by its id) and a
+/// checkpoint holding it has committed; RETRY when that checkpoint fails or does not commit in time, or the
+/// definitions are not known yet; DROP when the message is not a decodable ForwardRequest.
 /// </summary>
+/// <remarks>
+/// Bulk publish gives each entry a CloudEvent id of the broker's choosing, so the deduplication key travels in the
+/// payload: the message id is <c>{log_id}:{position}</c> of the logged event it carries (the ingestion log's own
+/// sequence), and the event's <c>event_id</c> is deduplicated again by the engine. A redelivered message is
+/// recognised by that id, applied once, and answered SUCCESS once the checkpoint holding its first application commits.
+/// </remarks>
 internal static partial class DaprDeliveryEndpoints
 {
-    public const string Route = "/dapr/events/";
+    private const string Route = "/dapr/events/";
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+
+    /// <summary>The topics of the partitions this replica owns (the topic itself with one partition).</summary>
+    internal static IReadOnlyList<string> OwnedTopics(DaprOptions dapr, StatisticsOptions statistics) =>
+        [.. Enumerable.Range(0, Math.Max(1, statistics.PartitionCount)).Where(statistics.Owns).Select(p => DaprTopics.ForPartition(dapr.Topic, p, statistics.PartitionCount))];
 
     public static void MapDaprSubscription(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<IOptions<DaprOptions>>().Value;
-        var route = Route + options.Topic;
-        app.MapGet("/dapr/subscribe", () => Results.Json(new[]
+        var statistics = app.Services.GetRequiredService<IOptions<StatisticsOptions>>().Value;
+        app.UseCloudEvents();
+        app.MapSubscribeHandler();
+        foreach (var topic in OwnedTopics(options, statistics))
         {
-            new Dictionary<string, string> { ["pubsubname"] = options.PubSubName, ["topic"] = options.Topic, ["route"] = route },
-        }));
-        app.MapPost(route, async (HttpContext http, StatisticsShard shard, IOptions<DaprOptions> dapr, ILoggerFactory loggers) =>
-        {
-            // daprd sends the app token it was given (APP_API_TOKEN) with every delivery; without it anyone could post events.
-            if (dapr.Value.ResolveAppToken() is { Length: > 0 } token && http.Request.Headers["dapr-api-token"] != token)
-            {
-                return Results.Unauthorized();
-            }
-            var logger = loggers.CreateLogger("Experiments.Statistics.Dapr");
-            var status = await DeliverAsync(http, shard, dapr.Value, logger);
-            return Results.Json(new Dictionary<string, string> { ["status"] = status });
-        });
+            var deadLetter = topic + "-dead-letter";
+            app.MapPost(Route + topic, (HttpContext http, StatisticsShard shard, IHostApplicationLifetime lifetime, DaprDeliveryMetrics metrics, ILoggerFactory loggers) =>
+                    AnswerAsync(http, options, () => DeliverAsync(http, shard, lifetime, options, metrics, loggers.CreateLogger("Experiments.Statistics.Dapr"))))
+                .WithTopic(new TopicOptions { PubsubName = options.PubSubName, Name = topic, DeadLetterTopic = deadLetter });
+            app.MapPost(Route + deadLetter, (HttpContext http, DaprDeliveryMetrics metrics, ILoggerFactory loggers) =>
+                    AnswerAsync(http, options, () =>
+                    {
+                        metrics.DeadLettered(topic);
+                        LogDeadLettered(loggers.CreateLogger("Experiments.Statistics.Dapr"), topic);
+                        return Task.FromResult("SUCCESS");
+                    }))
+                .WithTopic(options.PubSubName, deadLetter);
+        }
     }
 
-    private static async Task<string> DeliverAsync(HttpContext http, StatisticsShard shard, DaprOptions options, ILogger logger)
+    private static async Task<IResult> AnswerAsync(HttpContext http, DaprOptions options, Func<Task<string>> deliver)
+    {
+        // daprd sends the app token it was given (APP_API_TOKEN) with every delivery; without it anyone could post events.
+        if (options.ResolveAppToken() is { Length: > 0 } token && http.Request.Headers["dapr-api-token"] != token)
+        {
+            return Results.Unauthorized();
+        }
+        return Results.Json(new Dictionary<string, string> { ["status"] = await deliver() });
+    }
+
+    private static async Task<string> DeliverAsync(HttpContext http, StatisticsShard shard, IHostApplicationLifetime lifetime, DaprOptions options, DaprDeliveryMetrics metrics, ILogger logger)
     {
         using var body = new MemoryStream();
         await http.Request.Body.CopyToAsync(body, http.RequestAborted);
         if (!TryDecode(body.ToArray(), out var id, out var message, out var problem))
         {
             LogDropped(logger, problem);
+            metrics.Answered("DROP", "undecodable");
             return "DROP";
         }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         timeout.CancelAfter(options.CommitTimeout);
         try
         {
+            // Started: the checkpoint is restored (a delivery applied before would be replaced by it); and the
+            // definitions are known (an exposure to an experiment not known yet would be dropped).
+            await WhenStartedAsync(lifetime).WaitAsync(timeout.Token);
             await shard.DefinitionsReady.WaitAsync(timeout.Token);
             shard.ApplyDelivered(id, message);
             // Also for a redelivered message: its first application may not be durable yet.
             if (await shard.WaitDurableAsync().WaitAsync(timeout.Token))
             {
+                metrics.Answered("SUCCESS", "applied");
                 return "SUCCESS";
             }
         }
@@ -65,53 +93,49 @@ internal static partial class DaprDeliveryEndpoints
         {
         }
         LogRetry(logger, id);
+        metrics.Answered("RETRY", "not-durable");
         return "RETRY";
     }
 
-    /// <summary>A structured CloudEvent (JSON) whose data is a ForwardRequest in protobuf JSON, or protobuf in data_base64.</summary>
+    private static Task WhenStartedAsync(IHostApplicationLifetime lifetime)
+    {
+        if (lifetime.ApplicationStarted.IsCancellationRequested)
+        {
+            return Task.CompletedTask;
+        }
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        return started.Task;
+    }
+
+    /// <summary>
+    /// The data of a delivery as <c>UseCloudEvents</c> leaves it: a ForwardRequest in protobuf JSON (or protobuf bytes,
+    /// from <c>data_base64</c>) holding events of one log; its id is that log's id and the positions it carries.
+    /// </summary>
     internal static bool TryDecode(byte[] body, out string id, out ForwardRequest message, out string problem)
     {
         id = "";
         message = new ForwardRequest();
         try
         {
-            using var document = JsonDocument.Parse(body);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("id", out var idElement) || idElement.GetString() is not { Length: > 0 } value)
-            {
-                problem = "not a CloudEvent with an id";
-                return false;
-            }
-            id = value;
-            if (root.TryGetProperty("type", out var type) && type.GetString() is { } typeName && typeName != ForwardRequest.Descriptor.FullName)
-            {
-                problem = $"event {id} has type '{typeName}', not {ForwardRequest.Descriptor.FullName}";
-                return false;
-            }
-            if (root.TryGetProperty("data_base64", out var base64))
-            {
-                message = ForwardRequest.Parser.ParseFrom(base64.GetBytesFromBase64());
-            }
-            else if (root.TryGetProperty("data", out var data) && data.ValueKind is JsonValueKind.Object or JsonValueKind.String)
-            {
-                message = Parser.Parse<ForwardRequest>(data.ValueKind == JsonValueKind.String ? data.GetString()! : data.GetRawText());
-            }
-            else
-            {
-                problem = $"event {id} has no data";
-                return false;
-            }
+            var text = body.AsSpan().TrimStart(" \t\r\n"u8);
+            message = text.Length > 0 && text[0] == (byte)'{'
+                ? Parser.Parse<ForwardRequest>(System.Text.Encoding.UTF8.GetString(body))
+                : ForwardRequest.Parser.ParseFrom(body);
         }
-        catch (Exception e) when (e is JsonException or InvalidProtocolBufferException or FormatException or InvalidOperationException)
+        catch (Exception e) when (e is InvalidProtocolBufferException or InvalidJsonException or FormatException or InvalidOperationException)
         {
             problem = "undecodable: " + e.Message;
             return false;
         }
-        if (message.Events.Count == 0 || message.Events.Any(e => e.Event is null))
+        if (message.LogId.Length == 0 || message.Events.Count == 0 || message.Events.Any(e => e.Event is null || e.Position <= 0))
         {
-            problem = $"event {id} carries no telemetry event";
+            problem = "not a ForwardRequest carrying logged events of a log";
             return false;
         }
+        id = message.LogId + ":" + (message.Events.Count == 1
+            ? message.Events[0].Position.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : string.Join(',', message.Events.Select(e => e.Position.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         problem = "";
         return true;
     }
@@ -121,4 +145,7 @@ internal static partial class DaprDeliveryEndpoints
 
     [LoggerMessage(EventId = 5202, Level = LogLevel.Warning, Message = "Pub/sub message {MessageId} not made durable; answered RETRY")]
     private static partial void LogRetry(ILogger logger, string messageId);
+
+    [LoggerMessage(EventId = 5203, Level = LogLevel.Error, Message = "A message of {Topic} reached its dead-letter topic: the broker gave up redelivering it")]
+    private static partial void LogDeadLettered(ILogger logger, string topic);
 }

@@ -1,106 +1,92 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
+using Dapr;
+using Dapr.Client;
+using Experiments.ServiceDefaults.Dapr;
 using Experiments.Statistics.Checkpoints;
 using Microsoft.Extensions.Options;
 
 namespace Experiments.Statistics.Dapr;
 
 /// <summary>
-/// Checkpoints in the Dapr state store through the sidecar's HTTP API (docs.dapr.io state API): one key per shard,
-/// the blob base64 in a JSON value, written with first-write concurrency and the ETag of the last read or write, so a
-/// second replica writing the same key makes the save fail (409) instead of silently replacing its state.
+/// Checkpoints in the Dapr state store through <see cref="DaprClient"/>: one key per replica holding the record bytes,
+/// written with first-write concurrency and the ETag of the last read or write, so a second replica writing the same
+/// key makes the save fail instead of silently replacing its state. Calls wait for the sidecar first
+/// (<see cref="DaprSidecarReadiness"/>), so a service started before its sidecar restores once it is up.
 /// </summary>
-internal sealed class DaprStateCheckpointStore : ICheckpointStore, IDisposable
+internal sealed class DaprStateCheckpointStore(DaprClient dapr, DaprSidecarReadiness sidecar, IOptions<DaprOptions> options, IOptions<StatisticsOptions> statistics)
+    : ICheckpointStore
 {
-    private readonly HttpClient _http;
-    private readonly DaprOptions _options;
+    private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite, Consistency = ConsistencyMode.Strong };
+
     private readonly Dictionary<string, string?> _etags = new(StringComparer.Ordinal);
+    private readonly string _store = options.Value.StateStoreName;
+    private readonly string _name = CheckpointName(options.Value, statistics.Value);
 
-    public DaprStateCheckpointStore(IOptions<DaprOptions> options)
-    {
-        _options = options.Value;
-        _http = new HttpClient { BaseAddress = _options.SidecarAddress, Timeout = TimeSpan.FromSeconds(30) };
-        if (_options.ResolveToken() is { Length: > 0 } token)
-        {
-            _http.DefaultRequestHeaders.Add("dapr-api-token", token);
-        }
-    }
+    /// <summary>The replica's own key: replicas owning different partitions keep different checkpoints.</summary>
+    internal static string CheckpointName(DaprOptions dapr, StatisticsOptions statistics) =>
+        dapr.CheckpointName is { Length: > 0 } name ? name
+        : statistics.OwnedPartitions.Count == 0 ? "statistics"
+        : "p" + string.Join("-p", statistics.OwnedPartitions.Order());
 
-    private string StatePath => "v1.0/state/" + Uri.EscapeDataString(_options.StateStoreName);
-
-    private static string Key(string shard) => "statistics-checkpoint-" + shard;
+    private string Key(string shard) => "statistics-checkpoint-" + (shard == "statistics" ? _name : _name + "-" + shard);
 
     // One key, overwritten: deltas would need several keys written in one state transaction, which not every store supports.
     public bool SupportsDeltas => false;
 
     public async Task SaveAsync(string shard, long sequence, byte[] state, bool full, CancellationToken cancellationToken)
     {
+        await sidecar.WaitAsync(cancellationToken);
         var key = Key(shard);
-        using var body = new MemoryStream();
-        using (var json = new Utf8JsonWriter(body))
+        try
         {
-            json.WriteStartArray();
-            json.WriteStartObject();
-            json.WriteString("key", key);
-            json.WriteStartObject("value");
-            json.WriteNumber("sequence", sequence);
-            json.WriteBase64String("state", state);
-            json.WriteEndObject();
             if (_etags.GetValueOrDefault(key) is { } etag)
             {
-                json.WriteString("etag", etag);
+                if (!await dapr.TrySaveByteStateAsync(_store, key, state, etag, FirstWrite, cancellationToken: cancellationToken))
+                {
+                    throw new IOException($"the checkpoint key '{key}' changed since this replica last wrote it: another replica writes the same key (Dapr:CheckpointName, Statistics:OwnedPartitions)");
+                }
             }
-            json.WriteStartObject("options");
-            json.WriteString("concurrency", "first-write");
-            json.WriteString("consistency", "strong");
-            json.WriteEndObject();
-            json.WriteEndObject();
-            json.WriteEndArray();
+            else
+            {
+                // No ETag: first-write refuses the save if another writer created the key meanwhile.
+                await dapr.SaveByteStateAsync(_store, key, state, FirstWrite, cancellationToken: cancellationToken);
+            }
         }
-        using var content = new ByteArrayContent(body.ToArray());
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var response = await _http.PostAsync(StatePath, content, cancellationToken);
-        if (!response.IsSuccessStatusCode)
+        catch (DaprException e)
         {
-            var detail = await response.Content.ReadAsStringAsync(cancellationToken);
-            throw new IOException($"Dapr state store answered {(int)response.StatusCode} to the checkpoint save: {detail}");
+            throw new IOException("Dapr state store refused the checkpoint save: " + (e.InnerException?.Message ?? e.Message), e);
         }
         // The save does not return the new ETag; read it back so the next save is conditional on this one.
-        _etags[key] = (await ReadAsync(key, cancellationToken)).ETag;
+        (_, _etags[key]) = await ReadAsync(key, cancellationToken);
     }
 
     public async Task<IReadOnlyList<byte[]>?> LoadAsync(string shard, CancellationToken cancellationToken)
     {
+        await sidecar.WaitAsync(cancellationToken);
         var key = Key(shard);
         var (value, etag) = await ReadAsync(key, cancellationToken);
         _etags[key] = etag;
-        if (value is null)
-        {
-            return null;
-        }
-        using var document = JsonDocument.Parse(value);
-        return [document.RootElement.GetProperty("state").GetBytesFromBase64()];
+        return value is null ? null : [value];
     }
 
-    public Task ProbeAsync(CancellationToken cancellationToken) => ReadAsync("health-probe", cancellationToken);
-
-    private async Task<(string? Value, string? ETag)> ReadAsync(string key, CancellationToken cancellationToken)
+    public async Task ProbeAsync(CancellationToken cancellationToken)
     {
-        using var response = await _http.GetAsync(StatePath + "/" + Uri.EscapeDataString(key) + "?consistency=strong", cancellationToken);
-        if (response.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.NotFound)
+        if (!sidecar.IsReady)
         {
-            return (null, null);
+            throw new IOException(sidecar.Waiting);
         }
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new IOException($"Dapr state store answered {(int)response.StatusCode} to reading {key}");
-        }
-        var etag = response.Headers.ETag?.Tag ?? (response.Headers.TryGetValues("ETag", out var values) ? values.FirstOrDefault() : null);
-        var value = Encoding.UTF8.GetString(await response.Content.ReadAsByteArrayAsync(cancellationToken));
-        return (value.Length == 0 ? null : value, etag?.Trim('"'));
+        await ReadAsync("statistics-health-probe", cancellationToken);
     }
 
-    public void Dispose() => _http.Dispose();
+    private async Task<(byte[]? Value, string? ETag)> ReadAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (value, etag) = await dapr.GetByteStateAndETagAsync(_store, key, ConsistencyMode.Strong, cancellationToken: cancellationToken);
+            return value.IsEmpty ? (null, null) : (value.ToArray(), etag is { Length: > 0 } ? etag : null);
+        }
+        catch (DaprException e)
+        {
+            throw new IOException($"Dapr state store: reading '{key}' failed: " + (e.InnerException?.Message ?? e.Message), e);
+        }
+    }
 }

@@ -22,7 +22,11 @@ internal sealed class DashboardEndpoints(VerdictBook verdicts, StatisticsShard s
 
     private CancellationToken _stopping;
 
-    public void Map(WebApplication app)
+    /// <summary>
+    /// The pipeline and routes. Host filtering comes before anything that answers, and when <paramref name="access"/>
+    /// requires sign-in every page, JSON and SSE route needs the read scope; the assets (no data) and sign-in stay open.
+    /// </summary>
+    public void Map(WebApplication app, DashboardAccess access)
     {
         // Live streams never end by themselves: they must end when the service stops, or shutdown waits for them.
         _stopping = app.Lifetime.ApplicationStopping;
@@ -50,15 +54,45 @@ internal sealed class DashboardEndpoints(VerdictBook verdicts, StatisticsShard s
                 });
             }
         });
-        app.MapGet("/", context => Asset(context, "index.html"));
-        app.MapGet("/experiments/{id}", context => Asset(context, "index.html"));
+        app.UseHostFiltering();
+        if (access.RequireSignIn)
+        {
+            app.UseAuthentication();
+            app.UseAuthorization();
+            app.MapDashboardSignIn(options);
+        }
         app.MapGet("/assets/{name}", context => Asset(context, (string)context.Request.RouteValues["name"]!));
-        app.MapGet("/api/experiments", ListAsync);
-        app.MapGet("/api/experiments/{id}", ExperimentAsync);
-        app.MapGet("/api/experiments/{id}/history", HistoryAsync);
-        app.MapGet("/api/experiments/{id}/audit", AuditAsync);
-        app.MapGet("/api/live", LiveAsync);
+        app.MapGet("/api/session", context => SessionAsync(context, access));
+        var data = app.MapGroup("");
+        if (access.RequireSignIn)
+        {
+            data.RequireAuthorization(DashboardSignIn.ReadPolicy);
+        }
+        data.MapGet("/", context => Asset(context, "index.html"));
+        data.MapGet("/experiments/{id}", context => Asset(context, "index.html"));
+        data.MapGet("/api/experiments", ListAsync);
+        data.MapGet("/api/experiments/{id}", ExperimentAsync);
+        data.MapGet("/api/experiments/{id}/history", HistoryAsync);
+        data.MapGet("/api/experiments/{id}/audit", AuditAsync);
+        data.MapGet("/api/live", LiveAsync);
     }
+
+    /// <summary>Whether this dashboard asks for a sign-in and who is signed in: what the top bar shows.</summary>
+    private static Task SessionAsync(HttpContext context, DashboardAccess access) => WriteJsonAsync(context, writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteBoolean("signInRequired", access.RequireSignIn);
+        var name = access.RequireSignIn && context.User.Identity?.IsAuthenticated == true ? context.User.Identity.Name : null;
+        if (name is null)
+        {
+            writer.WriteNull("name");
+        }
+        else
+        {
+            writer.WriteString("name", name);
+        }
+        writer.WriteEndObject();
+    });
 
     private static async Task Asset(HttpContext context, string name)
     {
@@ -341,13 +375,17 @@ internal sealed class DashboardEndpoints(VerdictBook verdicts, StatisticsShard s
     private static Task NotFoundAsync(HttpContext context, string message)
     {
         context.Response.StatusCode = StatusCodes.Status404NotFound;
-        return WriteJsonAsync(context, writer =>
+        return WriteErrorAsync(context, message);
+    }
+
+    /// <summary><c>{"error": message}</c>, with the status code the caller set.</summary>
+    internal static Task WriteErrorAsync(HttpContext context, string message) =>
+        WriteJsonAsync(context, writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("error", message);
             writer.WriteEndObject();
         });
-    }
 
     private static async Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> write)
     {

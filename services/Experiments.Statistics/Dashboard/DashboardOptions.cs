@@ -2,8 +2,9 @@ namespace Experiments.Statistics.Dashboard;
 
 /// <summary>
 /// Settings of the verdict dashboard (section <c>Dashboard</c>). Defaults: enabled, served over HTTP/1.1 at
-/// <c>http://127.0.0.1:5180</c> (loopback only: the dashboard has no authentication of its own), live updates at most
-/// once a second per experiment, at most 300 points per over-time chart, 3 s to reach the assignment service.
+/// <c>http://127.0.0.1:5180</c>, open on loopback and behind a sign-in (the services' API keys with the read scope)
+/// whenever it listens beyond loopback, answering only Host names of its own addresses, sessions of 8 hours, live
+/// updates at most once a second per experiment, at most 300 points per over-time chart, 3 s to reach the assignment service.
 /// </summary>
 public sealed class DashboardOptions
 {
@@ -15,6 +16,27 @@ public sealed class DashboardOptions
     /// Its own HTTP/1.1 listener: the service's gRPC endpoints (<c>--urls</c>) stay HTTP/2-only.
     /// </summary>
     public string Urls { get; set; } = "http://127.0.0.1:5180";
+
+    /// <summary>
+    /// Host header names the dashboard answers, separated by ';' (e.g. <c>dashboard.example.com;10.0.0.7</c>, <c>*.example.com</c>);
+    /// any other gets 400, so a DNS-rebinding page cannot read it. Empty (the default): localhost, 127.0.0.1, [::1] and the
+    /// addresses it listens on — for a wildcard address, this machine's name and interface addresses. Behind a reverse
+    /// proxy, name the proxy's public host here.
+    /// </summary>
+    public string AllowedHosts { get; set; } = "";
+
+    /// <summary>
+    /// Whether a visitor must sign in (an API key with the read scope, or OpenID Connect when configured). Unset (the
+    /// default): required whenever the dashboard listens beyond loopback, open on loopback (one person's machine).
+    /// No sign-in is asked when <c>Auth:Enabled</c> is false, as the services then ask for no credentials either.
+    /// </summary>
+    public bool? RequireSignIn { get; set; }
+
+    /// <summary>Sign-in through an OpenID Connect identity provider, beside API keys; off until configured.</summary>
+    public DashboardOpenIdConnectOptions OpenIdConnect { get; } = new();
+
+    /// <summary>How long a sign-in lasts without a visit; each visit in its second half renews it.</summary>
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
 
     /// <summary>Minimum time between two live updates of the same experiment sent to a browser; the latest always arrives.</summary>
     public TimeSpan LiveInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -1,4 +1,5 @@
 using System.Net;
+using Experiments.ServiceDefaults.Auth;
 using Experiments.Statistics.Intake;
 using Experiments.Statistics.Verdicts;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -14,11 +15,12 @@ namespace Experiments.Statistics.Dashboard;
 /// listener with HTTP/1.1 (browsers) — the service's own endpoints are HTTP/2-only for h2c gRPC, and adding a
 /// listener to them would make Kestrel ignore <c>--urls</c>. It shares the verdict cache and definitions with
 /// the gRPC service, so both show the same numbers. A dashboard that cannot bind is logged, not fatal: several
-/// statistics replicas on one machine must not fail over the default port.
+/// statistics replicas on one machine must not fail over the default port. It answers only its own Host names, and asks
+/// for a sign-in (<see cref="DashboardSignIn"/>) whenever it listens beyond loopback.
 /// </summary>
 internal sealed partial class DashboardServer(
     IServer server, VerdictBook verdicts, StatisticsShard shard, AuditTrail audit, IOptions<DashboardOptions> options, IHostEnvironment environment,
-    ILogger<DashboardServer> logger) : IHostedService, IAsyncDisposable
+    ApiKeyRing keys, IOptionsMonitor<AuthOptions> auth, ILogger<DashboardServer> logger) : IHostedService, IAsyncDisposable
 {
     private WebApplication? _app;
 
@@ -32,19 +34,29 @@ internal sealed partial class DashboardServer(
         {
             return;
         }
+        var listeners = settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Endpoint).ToList();
+        var access = DashboardAccess.Decide(settings, [.. listeners.Select(l => l.Address)], auth.CurrentValue.Enabled);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { EnvironmentName = environment.EnvironmentName });
         builder.WebHost.UseKestrelCore();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            foreach (var url in settings.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            foreach (var (address, port) in listeners)
             {
-                var (address, port) = Endpoint(url);
                 kestrel.Listen(address, port, listen => listen.Protocols = HttpProtocols.Http1);
             }
         });
         builder.Services.AddRoutingCore();
+        builder.Services.AddHostFiltering(filtering =>
+        {
+            filtering.AllowedHosts = [.. access.AllowedHosts];
+            filtering.AllowEmptyHosts = false;
+        });
+        if (access.RequireSignIn)
+        {
+            builder.Services.AddDashboardSignIn(settings, keys, auth);
+        }
         var app = builder.Build();
-        new DashboardEndpoints(verdicts, shard, audit, settings, logger).Map(app);
+        new DashboardEndpoints(verdicts, shard, audit, settings, logger).Map(app, access);
         try
         {
             await app.StartAsync(cancellationToken);
@@ -61,6 +73,7 @@ internal sealed partial class DashboardServer(
         {
             LogListening(logger, address);
         }
+        LogAccess(logger, access.RequireSignIn ? "asks for an API key with the read scope" : "is open without sign-in", string.Join(", ", access.AllowedHosts));
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -94,6 +107,9 @@ internal sealed partial class DashboardServer(
 
     [LoggerMessage(EventId = 5201, Level = LogLevel.Information, Message = "Dashboard listening on: {Address}")]
     private static partial void LogListening(ILogger logger, string address);
+
+    [LoggerMessage(EventId = 5205, Level = LogLevel.Information, Message = "Dashboard {SignIn} and answers Host names {Hosts} (Dashboard:RequireSignIn, Dashboard:AllowedHosts)")]
+    private static partial void LogAccess(ILogger logger, string signIn, string hosts);
 
     [LoggerMessage(EventId = 5202, Level = LogLevel.Warning, Message = "Dashboard cannot listen on {Urls} ({Error}); the statistics service runs without it")]
     private static partial void LogCannotListen(ILogger logger, string urls, string error);

@@ -1,4 +1,6 @@
 using Experiments.Contracts.V1;
+using Experiments.ServiceDefaults.Auth;
+using Experiments.ServiceDefaults.Configuration;
 using Grpc.Core;
 using Experiments.Statistics.Engine.Aggregation;
 using Experiments.Statistics.Engine.Verdicts;
@@ -62,6 +64,10 @@ internal sealed partial class AutoRollback(ExperimentAdmin.ExperimentAdminClient
                     // Someone changed the experiment between our read and the ramp: read it again and retry once.
                 }
             }
+        }
+        catch (RpcException e) when (PeerCredentials.Refused(e))
+        {
+            PeerCredentials.LogRefused(logger, "The assignment service", "Statistics:AssignmentApiKey", Scopes.Admin, e);
         }
         catch (RpcException e)
         {

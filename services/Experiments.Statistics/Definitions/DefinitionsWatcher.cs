@@ -1,4 +1,7 @@
 using Experiments.Contracts.V1;
+using Experiments.ServiceDefaults.Auth;
+using Experiments.ServiceDefaults.Configuration;
+using Experiments.ServiceDefaults.Logging;
 using Grpc.Core;
 using Experiments.Statistics.Intake;
 using Experiments.Statistics.Verdicts;
@@ -65,6 +68,10 @@ internal sealed partial class DefinitionsWatcher(
                 // Expected while the assignment service starts or restarts: its status says all.
                 LogAssignmentUnavailable(logger, e.Status.Detail, backoff);
             }
+            catch (RpcException e) when (PeerCredentials.Refused(e))
+            {
+                PeerCredentials.LogRefused(logger, "The assignment service at " + options.Value.AssignmentAddress, "Statistics:AssignmentApiKey", Scopes.Read, e);
+            }
             catch (RpcException e)
             {
                 LogWatchFailed(logger, e.StatusCode.ToString(), e);
@@ -118,5 +125,5 @@ internal sealed partial class DefinitionsWatcher(
     private static partial void LogWatchFailed(ILogger logger, string status, Exception exception);
 
     [LoggerMessage(EventId = 5105, Level = LogLevel.Warning, Message = "Assignment service unavailable ({Detail}); reconnecting in {Delay}")]
-    private static partial void LogAssignmentUnavailable(ILogger logger, string detail, TimeSpan delay);
+    private static partial void LogAssignmentUnavailable(ILogger logger, string detail, HumanDuration delay);
 }

@@ -79,9 +79,13 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
         }
     }
 
-    /// <summary>Applies a batch's events above the partition's applied position; returns how many were new.</summary>
+    /// <summary>
+    /// Applies a batch's events above the partition's applied position; returns how many were new. Throws
+    /// <see cref="InvalidForwardedEventException"/>, having applied nothing, when any event breaks <see cref="ForwardedEventRules"/>.
+    /// </summary>
     public int Apply(ForwardRequest request)
     {
+        RefuseInvalid(request);
         var key = (request.LogId, request.Partition);
         var touched = new HashSet<string>(StringComparer.Ordinal);
         var fresh = 0;
@@ -106,6 +110,14 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
         }
         Notify(touched);
         return fresh;
+    }
+
+    private void RefuseInvalid(ForwardRequest request)
+    {
+        if (ForwardedEventRules.Check(request.Events, _options.MaxLatencyMs) is { } violation)
+        {
+            throw new InvalidForwardedEventException(violation);
+        }
     }
 
     private void ApplyEvent(LoggedEvent logged, HashSet<string> touched)
@@ -288,9 +300,12 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
     /// Applies a message delivered by pub/sub (Dapr mode), idempotently by its message id: pub/sub does not keep a
     /// partition's positions in order, so positions are not used; nor a unit's events, so an event whose unit is not
     /// exposed yet is held (<see cref="PendingEvents"/>) and applied when the exposure is. Returns false for a message seen before.
+    /// Throws <see cref="InvalidForwardedEventException"/>, having applied and remembered nothing, when any event breaks
+    /// <see cref="ForwardedEventRules"/> (redelivering it cannot help: drop it).
     /// </summary>
     public bool ApplyDelivered(string messageId, ForwardRequest message)
     {
+        RefuseInvalid(message);
         var touched = new HashSet<string>(StringComparer.Ordinal);
         lock (_lock)
         {

@@ -8,7 +8,8 @@ namespace Experiments.Statistics.Rpc;
 
 /// <summary>
 /// StatisticsIntake.Forward: applies ordered batches idempotently by log position and answers with confirmed
-/// positions as checkpoints commit; an empty batch is a probe answered at once.
+/// positions as checkpoints commit; an empty batch is a probe answered at once. A batch holding an event that breaks
+/// <see cref="ForwardedEventRules"/> ends the call with INVALID_ARGUMENT naming the field, none of its events applied.
 /// </summary>
 internal sealed class StatisticsIntakeService(StatisticsShard shard, IOptions<StatisticsOptions> options) : StatisticsIntake.StatisticsIntakeBase
 {
@@ -37,7 +38,15 @@ internal sealed class StatisticsIntakeService(StatisticsShard shard, IOptions<St
                 }
                 // Probes are answered at once; events wait until the definitions are known (back-pressure, not loss).
                 await shard.DefinitionsReady.WaitAsync(context.CancellationToken);
-                shard.Apply(request);
+                try
+                {
+                    shard.Apply(request);
+                }
+                catch (InvalidForwardedEventException e)
+                {
+                    // Nothing of this batch was applied; what earlier batches applied stays and is confirmed as usual.
+                    throw InvalidArgument.For(e.Violation.Field, e.Violation.Description + " (log position " + e.Violation.Position + ")");
+                }
             }
             // Half-closed by the sender: wait until everything applied on this stream is durable (a checkpoint already
             // under way may predate the last batch), let the writer send the final positions, then end.

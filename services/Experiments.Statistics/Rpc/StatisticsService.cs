@@ -1,5 +1,6 @@
 using System.Globalization;
 using Experiments.Contracts.V1;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Experiments.Statistics.Verdicts;
 
@@ -43,18 +44,34 @@ internal sealed class StatisticsService(VerdictBook verdicts) : Contracts.V1.Sta
         }
     }
 
-    /// <summary>WatchVerdictsRequest.min_interval: unset means <see cref="DefaultMinInterval"/>; negative is INVALID_ARGUMENT.</summary>
+    /// <summary>Longest min_interval accepted: a watcher wanting fewer updates can read GetVerdict instead.</summary>
+    internal static readonly TimeSpan MaxMinInterval = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// WatchVerdictsRequest.min_interval: unset means <see cref="DefaultMinInterval"/>; negative, not normalized (nanos
+    /// of the other sign than seconds, or beyond ±999,999,999) or above <see cref="MaxMinInterval"/> is INVALID_ARGUMENT.
+    /// </summary>
     internal static TimeSpan MinInterval(WatchVerdictsRequest request)
     {
-        if (request.MinInterval is null)
+        var interval = request.MinInterval;
+        if (interval is null)
         {
             return DefaultMinInterval;
         }
-        if (request.MinInterval.Seconds < 0 || request.MinInterval.Nanos < 0)
+        if (interval.Nanos is <= -Duration.NanosecondsPerSecond or >= Duration.NanosecondsPerSecond
+            || (interval.Seconds > 0 && interval.Nanos < 0) || (interval.Seconds < 0 && interval.Nanos > 0))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "min_interval must not be negative"));
+            throw InvalidArgument.For("min_interval", "is not a normalized Duration: nanos must lie in (-1e9, 1e9) with the sign of seconds");
         }
-        return request.MinInterval.ToTimeSpan();
+        if (interval.Seconds < 0 || interval.Nanos < 0)
+        {
+            throw InvalidArgument.For("min_interval", "must not be negative");
+        }
+        if (interval.Seconds > (long)MaxMinInterval.TotalSeconds || (interval.Seconds == (long)MaxMinInterval.TotalSeconds && interval.Nanos > 0))
+        {
+            throw InvalidArgument.For("min_interval", "must be at most 1 hour (3600s)");
+        }
+        return interval.ToTimeSpan();
     }
 
     public override Task<GetVerdictHistoryResponse> GetVerdictHistory(GetVerdictHistoryRequest request, ServerCallContext context)

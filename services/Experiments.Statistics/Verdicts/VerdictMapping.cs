@@ -36,8 +36,8 @@ internal static class VerdictMapping
             },
             Horizon = new HorizonProgress
             {
-                Elapsed = Duration.FromTimeSpan(result.Horizon.Elapsed),
-                MaxDuration = result.Horizon.MaxDuration is { } max ? Duration.FromTimeSpan(max) : null,
+                Elapsed = ProtoDurations.Clamped(result.Horizon.Elapsed),
+                MaxDuration = result.Horizon.MaxDuration is { } max ? ProtoDurations.Clamped(max) : null,
                 Units = result.Horizon.Units,
                 MaxUnits = result.Horizon.MaxUnits,
                 Reached = result.Horizon.Reached,
@@ -187,7 +187,7 @@ internal static class VerdictMapping
                 TargetPower = power.TargetPower,
                 RequiredUnitsPerArm = power.RequiredUnitsPerArm,
                 ObservedUnitsPerArm = power.ObservedUnitsPerArm,
-                EstimatedTimeRemaining = power.EstimatedTimeRemaining is { } remaining ? Duration.FromTimeSpan(remaining) : null,
+                EstimatedTimeRemaining = power.EstimatedTimeRemaining is { } remaining ? ProtoDurations.Clamped(remaining) : null,
                 NonInferiority = power.NonInferiority,
             };
         }

@@ -1,6 +1,9 @@
 using Experiments.Assignment.Definitions;
 using Experiments.Assignment.Storage;
+using Dapr.Client;
 using Experiments.Assignment.Tests.Support;
+using Experiments.ServiceDefaults.Dapr;
+using Experiments.Testing.Dapr;
 
 namespace Experiments.Assignment.Tests.Integration;
 
@@ -126,20 +129,20 @@ public sealed class SqliteExperimentStoreTests : ExperimentStoreContract
 
 public sealed class DaprStateExperimentStoreTests : ExperimentStoreContract
 {
-    private DaprStateDouble _sidecar = null!;
+    private DaprSidecarDouble _sidecar = null!;
 
-    public override async Task InitializeAsync() => _sidecar = await DaprStateDouble.StartAsync();
+    public override async Task InitializeAsync() => _sidecar = await DaprSidecarDouble.StartAsync();
 
     public override async Task DisposeAsync() => await _sidecar.DisposeAsync();
 
-    protected override IExperimentStore NewStore() => DaprStores.Create(_sidecar.Port, DaprStateDouble.StoreName);
+    protected override IExperimentStore NewStore() => DaprStores.Create(_sidecar.HttpPort, _sidecar.GrpcPort, "statestore");
 
     [Fact]
     public async Task An_unknown_state_store_is_reported_not_hidden()
     {
-        var store = DaprStores.Create(_sidecar.Port, "no-such-store");
-        var error = await Assert.ThrowsAsync<HttpRequestException>(() => store.LoadAsync(default));
-        Assert.Contains("ERR_STATE_STORE_NOT_FOUND", error.Message, StringComparison.Ordinal);
+        var store = DaprStores.Create(_sidecar.HttpPort, _sidecar.GrpcPort, "no-such-store");
+        var error = await Assert.ThrowsAsync<IOException>(() => store.LoadAsync(default));
+        Assert.Contains("state store no-such-store is not found", error.Message, StringComparison.Ordinal);
     }
 }
 
@@ -165,12 +168,18 @@ public sealed class RealDaprdExperimentStoreTests : ExperimentStoreContract
         }
     }
 
-    protected override IExperimentStore NewStore() => DaprStores.Create(_daprd!.HttpPort, "statestore");
+    protected override IExperimentStore NewStore() => DaprStores.Create(_daprd!.HttpPort, _daprd.GrpcPort, "statestore");
 }
 
+/// <summary>The Dapr store over the real SDK's DaprClient, pointed at a sidecar (the double or daprd).</summary>
 internal static class DaprStores
 {
-    public static IExperimentStore Create(int port, string store) =>
-        new DaprStateExperimentStore(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") },
-            new StorageOptions { DaprHttpPort = port, DaprStateStore = store, DaprKeyPrefix = "experiments" });
+    public static IExperimentStore Create(int httpPort, int grpcPort, string store)
+    {
+        var sidecar = new DaprSidecarOptions { HttpPort = httpPort, GrpcPort = grpcPort };
+        var client = new DaprClientBuilder().UseHttpEndpoint(sidecar.HttpEndpoint).UseGrpcEndpoint(sidecar.GrpcEndpoint).Build();
+        // Ready from the start: these tests start the sidecar first.
+        return new DaprStateExperimentStore(client, new DaprSidecarReadiness(() => false, sidecar, "assignment"),
+            new StorageOptions { DaprHttpPort = httpPort, DaprStateStore = store, DaprKeyPrefix = "experiments" });
+    }
 }

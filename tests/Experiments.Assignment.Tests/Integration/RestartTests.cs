@@ -66,8 +66,8 @@ public sealed class RestartTests : IDisposable
     [Fact]
     public async Task The_service_runs_on_the_Dapr_state_store_when_the_sidecar_port_is_configured()
     {
-        await using var sidecar = await DaprStateDouble.StartAsync();
-        var settings = new Dictionary<string, string?> { ["Dapr:HttpPort"] = sidecar.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        await using var sidecar = await Experiments.Testing.Dapr.DaprSidecarDouble.StartAsync();
+        var settings = sidecar.Settings().ToDictionary(s => s.Key, s => (string?)s.Value);
         AssignBatchResponse before;
         await using (var first = await AssignmentHost.StartAsync(settings: settings))
         {
@@ -76,7 +76,7 @@ public sealed class RestartTests : IDisposable
             var stale = await Assert.ThrowsAsync<RpcException>(() => first.Admin.StartExperimentAsync(new StartExperimentRequest { Id = running.Id, ExpectedRevision = 1 }).ResponseAsync);
             Assert.Equal(StatusCode.Aborted, stale.StatusCode);
         }
-        Assert.True(sidecar.Writes >= 4, $"only {sidecar.Writes} writes reached the sidecar");
+        Assert.True(sidecar.Store("statestore").Writes >= 4, $"only {sidecar.Store("statestore").Writes} writes reached the sidecar");
         await using var second = await AssignmentHost.StartAsync(settings: settings);
         AssertSameAssignments(before, await second.Assignment.AssignBatchAsync(Batch("dapr-sticky")));
     }

@@ -13,14 +13,17 @@ internal sealed class Daprd : IAsyncDisposable
     private readonly Process _process;
     private readonly string _resources;
 
-    private Daprd(Process process, int httpPort, string resources)
+    private Daprd(Process process, int httpPort, int grpcPort, string resources)
     {
         _process = process;
         HttpPort = httpPort;
+        GrpcPort = grpcPort;
         _resources = resources;
     }
 
     public int HttpPort { get; }
+
+    public int GrpcPort { get; }
 
     public static string? Executable { get; } = FindOnPath("daprd");
 
@@ -39,6 +42,7 @@ internal sealed class Daprd : IAsyncDisposable
               version: v1
             """);
         var httpPort = FreePort();
+        var grpcPort = FreePort();
         var start = new ProcessStartInfo(Executable!)
         {
             RedirectStandardOutput = true,
@@ -48,7 +52,7 @@ internal sealed class Daprd : IAsyncDisposable
         foreach (var argument in new[]
         {
             "--app-id", "assignment-store-test", "--dapr-http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--dapr-grpc-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--dapr-grpc-port", grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--metrics-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--resources-path", resources, "--log-level", "warn",
         })
@@ -79,7 +83,7 @@ internal sealed class Daprd : IAsyncDisposable
             }
             await Task.Delay(200);
         }
-        return new Daprd(process, httpPort, resources);
+        return new Daprd(process, httpPort, grpcPort, resources);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Experiments.Contracts.V1;
 using Experiments.Ingestion.Tests.Support;
+using Experiments.Testing.Dapr;
 using Google.Protobuf;
 
 namespace Experiments.Ingestion.Tests.Integration;
@@ -93,17 +94,15 @@ public sealed class ForwardingTests : IDisposable
     }
 
     [Fact]
-    public async Task Dapr_mode_bulk_publishes_cloudevents_keyed_by_unit_and_retries_failed_entries()
+    public async Task Dapr_mode_bulk_publishes_each_partition_to_its_topic_through_the_sdk_and_retries_failed_entries()
     {
         await using var sidecar = await DaprSidecarDouble.StartAsync();
-        sidecar.FailNext = ids => [ids[1], ids[4]];
-        await using var host = IngestionHost.Start(_dir.Path, new Dictionary<string, string>
-        {
-            ["Ingestion:Forwarding:Mode"] = "Dapr",
-            ["Ingestion:Forwarding:Dapr:HttpEndpoint"] = sidecar.Address,
-            ["Ingestion:Forwarding:Dapr:PubSubName"] = "events-bus",
-            ["Ingestion:Forwarding:Dapr:ApiToken"] = "sidecar-token",
-        });
+        sidecar.FailNextBulkPublish = ids => [ids[1]];
+        var settings = sidecar.Settings("sidecar-token");
+        settings["Ingestion:Forwarding:Mode"] = "Dapr";
+        settings["Ingestion:Forwarding:PartitionCount"] = "2";
+        settings["Ingestion:Forwarding:Dapr:PubSubName"] = "events-bus";
+        await using var host = IngestionHost.Start(_dir.Path, settings);
         var batch = TestEvents.Batch(1, TestEvents.Request("d-0", "alice"), TestEvents.Exposure("d-1", "bob"), TestEvents.Activity("d-2", "carol"),
             TestEvents.Metric("d-3", 4.5, "dave"), TestEvents.Request("d-4", "erin"), TestEvents.Request("d-5", "alice"));
 
@@ -111,31 +110,23 @@ public sealed class ForwardingTests : IDisposable
 
         var log = host.Get<Log.EventLog>();
         Assert.True(SpinWait.SpinUntil(() => log.ConfirmedPosition == 6, Patience), $"confirmed {log.ConfirmedPosition}");
-        var requests = sidecar.Requests;
-        Assert.Equal(2, requests.Count);
-        Assert.All(requests, r => Assert.Equal(("events-bus", "experiment-events", "sidecar-token"), (r.PubSub, r.Topic, r.Token)));
-        Assert.All(requests, r => Assert.StartsWith("application/json", r.ContentType, StringComparison.Ordinal));
-        Assert.Equal(6, requests[0].Entries.Length);
-        Assert.Equal(["2", "5"], requests[1].Entries.Select(e => e.GetProperty("entryId").GetString()));
-
-        var published = sidecar.Published.OrderBy(e => e.GetProperty("entryId").GetString()).ToList();
-        Assert.Equal(["1", "2", "3", "4", "5", "6"], published.Select(e => e.GetProperty("entryId").GetString()));
-        var units = new[] { "alice", "bob", "session-carol", "request-dave", "erin", "alice" };
-        for (var i = 0; i < 6; i++)
+        var published = sidecar.Broker.Published;
+        Assert.All(sidecar.Tokens, t => Assert.Equal("sidecar-token", t));
+        Assert.Equal(6, published.Count);
+        Assert.All(published, p => Assert.Equal("events-bus", p.PubSub));
+        var delivered = new Dictionary<long, ForwardRequest>();
+        foreach (var (_, topic, contentType, data) in published)
         {
-            var entry = published[i];
-            Assert.Equal("application/cloudevents+json", entry.GetProperty("contentType").GetString());
-            Assert.Equal(units[i], entry.GetProperty("metadata").GetProperty("partitionKey").GetString());
-            var cloudEvent = entry.GetProperty("event");
-            Assert.Equal("1.0", cloudEvent.GetProperty("specversion").GetString());
-            Assert.Equal($"{log.LogId}:{i + 1}", cloudEvent.GetProperty("id").GetString());
-            Assert.Equal("experiments.v1.ForwardRequest", cloudEvent.GetProperty("type").GetString());
-            Assert.Equal("application/json", cloudEvent.GetProperty("datacontenttype").GetString());
-            var data = JsonParser.Default.Parse<ForwardRequest>(cloudEvent.GetProperty("data").GetRawText());
-            Assert.Equal(log.LogId, data.LogId);
-            var logged = Assert.Single(data.Events);
-            Assert.Equal(i + 1, logged.Position);
-            Assert.Equal(batch.Events[i], logged.Event);
+            Assert.Equal("application/json", contentType);
+            var request = JsonParser.Default.Parse<ForwardRequest>(data.ToStringUtf8());
+            var logged = Assert.Single(request.Events);
+            // Each partition on its own topic; the id of the event (log and position) inside the payload.
+            Assert.Equal("experiment-events-p" + ReferencePartitioning.Of(logged.Event, 2), topic);
+            Assert.Equal(request.Partition, ReferencePartitioning.Of(logged.Event, 2));
+            Assert.Equal(log.LogId, request.LogId);
+            delivered.Add(logged.Position, request);
         }
+        Assert.Equal([1L, 2, 3, 4, 5, 6], delivered.Keys.Order());
+        Assert.All(delivered, d => Assert.Equal(batch.Events[(int)d.Key - 1], d.Value.Events[0].Event));
     }
 }

@@ -1,10 +1,11 @@
+using Experiments.Clients;
 using Experiments.Contracts.V1;
 using Experiments.Statistics.Tests.Support;
 using Grpc.Core;
 
 namespace Experiments.Statistics.Tests.Integration;
 
-/// <summary>Statistics needs the read scope, StatisticsIntake the ingest scope.</summary>
+/// <summary>Statistics needs the read scope, StatisticsIntake the internal scope, which no SDK (ingest) key carries.</summary>
 public sealed class AuthTests : IAsyncLifetime
 {
     private readonly TempDirectory _data = new();
@@ -39,9 +40,10 @@ public sealed class AuthTests : IAsyncLifetime
 
     [Theory]
     [InlineData(null, StatusCode.Unauthenticated)]
+    [InlineData(StatisticsHost.IngestKey, StatusCode.PermissionDenied)]
     [InlineData(StatisticsHost.ReadKey, StatusCode.PermissionDenied)]
     [InlineData(StatisticsHost.AdminKey, StatusCode.PermissionDenied)]
-    public async Task Forwarding_events_needs_the_ingest_scope(string? key, StatusCode expected)
+    public async Task Forwarding_events_needs_the_internal_scope(string? key, StatusCode expected)
     {
         var error = await Assert.ThrowsAsync<RpcException>(() => Forwarding.SendAllAsync(_host.Intake(key), [Forwarding.Probe("log-a", 0, 1)]));
 
@@ -49,10 +51,34 @@ public sealed class AuthTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_ingest_scope_may_forward()
+    public async Task The_internal_scope_may_forward()
     {
-        var confirmed = await Forwarding.SendAllAsync(_host.Intake(StatisticsHost.IngestKey), [Forwarding.Probe("log-a", 0, 1)]);
+        var confirmed = await Forwarding.SendAllAsync(_host.Intake(StatisticsHost.InternalKey), [Forwarding.Probe("log-a", 0, 1)]);
 
         Assert.Equal(0, confirmed[0]);
+    }
+
+    [Theory]
+    [InlineData(StatisticsHost.IngestKey, StatusCode.PermissionDenied)]
+    [InlineData(StatisticsHost.ReadKey, StatusCode.PermissionDenied)]
+    [InlineData(StatisticsHost.InternalKey, StatusCode.NotFound)]
+    public async Task Exporting_a_shards_aggregates_needs_the_internal_scope(string key, StatusCode expected)
+    {
+        var shards = new StatisticsShards.StatisticsShardsClient(_host.Channel.WithApiKey(key));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => shards.ExportAggregatesAsync(new ExportAggregatesRequest { ExperimentId = "exp-1" }).ResponseAsync);
+
+        Assert.Equal(expected, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Merged_verdicts_stay_readable_with_the_read_scope()
+    {
+        var shards = new StatisticsShards.StatisticsShardsClient(_host.Channel.WithApiKey(StatisticsHost.ReadKey));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => shards.GetMergedVerdictAsync(new GetVerdictRequest { ExperimentId = "exp-1" }).ResponseAsync);
+
+        Assert.NotEqual(StatusCode.PermissionDenied, error.StatusCode);
+        Assert.NotEqual(StatusCode.Unauthenticated, error.StatusCode);
     }
 }

@@ -1,22 +1,27 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Experiments.Clients;
 using Experiments.Contracts.V1;
 using Experiments.Statistics.Intake;
 using Experiments.Statistics.Tests.Support;
+using Experiments.Tests.Shared;
+using Experiments.Testing.Dapr;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Health.V1;
 using Grpc.Net.Client;
 
 namespace Experiments.Statistics.Tests.Integration;
 
 /// <summary>
-/// Dapr mode (Dapr:HttpPort or $DAPR_HTTP_PORT set): the programmatic subscription and CloudEvents delivery answered
-/// per Dapr's contract, checkpoints in the state store through a test double of the sidecar's HTTP API.
+/// Dapr mode (Dapr:HttpPort or $DAPR_HTTP_PORT set) against the sidecar double: checkpoints through DaprClient's state
+/// calls, messages published through DaprClient's bulk publish and delivered by the double to the subscriptions the
+/// service announces through Dapr.AspNetCore, answered SUCCESS/RETRY/DROP by Dapr's contract.
 /// </summary>
 public sealed class DaprModeTests : IAsyncLifetime
 {
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
     private readonly TempDirectory _data = new();
     private AssignmentDouble _assignment = null!;
     private DaprSidecarDouble _sidecar = null!;
@@ -34,207 +39,132 @@ public sealed class DaprModeTests : IAsyncLifetime
         _data.Dispose();
     }
 
-    private StatisticsHost Host(DaprSidecarDouble? sidecar = null, string? dataFolder = null, string? pendingWindow = null)
+    private StatisticsHost Host(DaprSidecarDouble? sidecar = null, string? dataFolder = null, Dictionary<string, string>? extra = null)
     {
-        var settings = new Dictionary<string, string>
+        var settings = (sidecar ?? _sidecar).Settings("sidecar-token");
+        settings["Statistics:AssignmentAddress"] = _assignment.Address;
+        settings["Dapr:AppApiToken"] = "app-token";
+        settings["Dapr:CommitTimeout"] = "00:00:05";
+        foreach (var (key, value) in extra ?? [])
         {
-            ["Statistics:AssignmentAddress"] = _assignment.Address,
-            ["Dapr:HttpPort"] = (sidecar ?? _sidecar).Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Dapr:PubSubName"] = "events-pubsub",
-            ["Dapr:ApiToken"] = "sidecar-token",
-            ["Dapr:AppApiToken"] = "app-token",
-            ["Dapr:CommitTimeout"] = "00:00:05",
-        };
-        if (pendingWindow is not null)
-        {
-            settings["Dapr:PendingWindow"] = pendingWindow;
+            settings[key] = value;
         }
         return new StatisticsHost(dataFolder ?? _data.Path, settings);
     }
 
-    private static List<(string Kpi, string Arm, long Units, long Observations)> Counts(Verdict verdict) =>
-        [.. verdict.KpiResults.SelectMany(k => k.Arms.Select(a => (k.KpiKey, a.VariantKey, a.Units, a.Observations)))];
-
-    private static List<double> Estimates(Verdict verdict) => [.. verdict.KpiResults.SelectMany(k => k.Arms.Select(a => a.Estimate))];
-
-    /// <summary>
-    /// Delivers concurrently across units but in order within a unit — what a broker partitioned by unit (the
-    /// forwarder's partitionKey) gives: an event before its unit's exposure would not be attributed.
-    /// </summary>
-    private static async Task<List<string>> DeliverPerUnitAsync(StatisticsHost host, IEnumerable<LoggedEvent> events)
+    private static async Task<StatisticsHost> AttachedAsync(StatisticsHost host, DaprSidecarDouble sidecar, string appId = "statistics")
     {
-        var chains = events.GroupBy(e => e.Event.UserId).Select(async unit =>
-        {
-            var statuses = new List<string>();
-            foreach (var logged in unit)
-            {
-                statuses.Add(await DeliverAsync(host, CloudEvents.Of("log-a", logged)));
-            }
-            return statuses;
-        });
-        return [.. (await Task.WhenAll(chains)).SelectMany(s => s)];
+        await host.Get<StatisticsShard>().DefinitionsReady.WaitAsync(Patience);
+        await sidecar.Broker.AttachAsync(appId, host.CreateClient(), "app-token");
+        return host;
     }
 
-    private static async Task<string> DeliverAsync(StatisticsHost host, string body, string token = "app-token")
+    private static async Task<Verdict> SettledVerdictAsync(StatisticsHost host, Traffic traffic)
     {
-        using var http = host.CreateClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/dapr/events/experiment-events") { Content = new StringContent(body, Encoding.UTF8) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/cloudevents+json");
-        request.Headers.Add("dapr-api-token", token);
-        using var response = await http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal(["status"], document.RootElement.EnumerateObject().Select(p => p.Name));
-        return document.RootElement.GetProperty("status").GetString()!;
+        await host.Client().WaitForVerdictAsync("exp-1", v => v.KpiResults[0].Arms.Sum(a => a.Observations) == traffic.Requests.Sum()
+            && v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == traffic.Exposed.Sum());
+        await Task.Delay(200);
+        return await host.Client().GetVerdictAsync(new GetVerdictRequest { ExperimentId = "exp-1" });
     }
 
     [Fact]
-    public async Task The_subscription_lists_the_topic_on_the_configured_pubsub_with_its_route()
+    public async Task The_subscriptions_announce_the_topic_with_its_dead_letter_topic_through_Dapr_AspNetCore()
     {
-        await using var host = Host();
+        await using var host = Host(extra: new() { ["Dapr:PubSubName"] = "events-pubsub" });
         using var http = host.CreateClient();
 
         using var response = await http.GetAsync("/dapr/subscribe");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var subscription = Assert.Single(document.RootElement.EnumerateArray());
-        Assert.Equal("events-pubsub", subscription.GetProperty("pubsubname").GetString());
-        Assert.Equal("experiment-events", subscription.GetProperty("topic").GetString());
-        Assert.Equal("/dapr/events/experiment-events", subscription.GetProperty("route").GetString());
+        var subscriptions = document.RootElement.EnumerateArray().ToList();
+        var events = Assert.Single(subscriptions, s => s.GetProperty("topic").GetString() == "experiment-events");
+        Assert.Equal("events-pubsub", events.GetProperty("pubsubName").GetString());
+        Assert.Equal("dapr/events/experiment-events", events.GetProperty("route").GetString());
+        Assert.Equal("experiment-events-dead-letter", events.GetProperty("deadLetterTopic").GetString());
+        Assert.Contains(subscriptions, s => s.GetProperty("topic").GetString() == "experiment-events-dead-letter");
     }
 
     [Fact]
-    public async Task Deliveries_are_applied_once_by_event_id_and_answered_success_after_the_state_store_commit()
+    public async Task Published_events_are_counted_once_despite_redelivery_and_restored_after_a_restart()
     {
-        await using var host = Host();
         var traffic = new Traffic(61, "exp-1");
         var events = Forwarding.Log(traffic.Users(120));
-        var messages = events.Select(e => CloudEvents.Of("log-a", e)).ToList();
+        await using (var host = await AttachedAsync(Host(), _sidecar))
+        {
+            await DaprPublishing.PublishAsync(_sidecar, "log-a", events);
+            // At-least-once: the same messages again, as a broker redelivers after a lost acknowledgement.
+            await DaprPublishing.PublishAsync(_sidecar, "log-a", events.AsEnumerable().Reverse().Take(60));
+            await _sidecar.Broker.WhenIdleAsync(Patience);
 
-        await host.Get<StatisticsShard>().DefinitionsReady.WaitAsync(TimeSpan.FromSeconds(30)); // before that, deliveries are answered RETRY
-        var first = await DeliverPerUnitAsync(host, events);
-        // Dapr redelivers at least once: the same messages again, in any order.
-        var again = await Task.WhenAll(messages.AsEnumerable().Reverse().Take(60).Select(m => DeliverAsync(host, m)));
+            var verdict = await SettledVerdictAsync(host, traffic);
+            Assert.Equal(traffic.Exposed, verdict.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
+            Assert.Equal(traffic.Requests, verdict.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Select(a => a.Observations));
+            Assert.All(_sidecar.Broker.Answers, a => Assert.Equal("SUCCESS", a.Status));
+            Assert.Contains("statistics-checkpoint-statistics", _sidecar.Store("statestore").Keys);
+            // The service's own state calls carry its token (the test publishes without one).
+            Assert.All(_sidecar.Calls.Zip(_sidecar.Tokens).Where(c => c.First.Contains("State", StringComparison.Ordinal)), c => Assert.Equal("sidecar-token", c.Second));
+        }
+        _sidecar.Broker.Detach("statistics");
 
-        Assert.All(first, s => Assert.Equal("SUCCESS", s));
-        Assert.All(again, s => Assert.Equal("SUCCESS", s));
-        Assert.True(_sidecar.Saves > 0);
-        Assert.Contains("statistics-checkpoint-statistics", _sidecar.Keys);
-        Assert.All(_sidecar.Tokens, t => Assert.Equal("sidecar-token", t));
-        var verdict = await host.Client().WaitForVerdictAsync("exp-1", v => v.KpiResults[0].Arms.Sum(a => a.Observations) == traffic.Requests.Sum());
-        await Task.Delay(200);
-        verdict = await host.Client().GetVerdictAsync(new GetVerdictRequest { ExperimentId = "exp-1" });
-        Assert.Equal(traffic.Exposed, verdict.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
-        Assert.Equal(traffic.Requests, verdict.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Select(a => a.Observations));
-
-        // A restarted replica restores the state from the store: the same counts before any new delivery.
-        await host.DisposeAsync();
         await using var restarted = Host();
         var restored = await restarted.Client().WaitForVerdictAsync("exp-1", v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == traffic.Exposed.Sum());
         Assert.Equal(traffic.Requests, restored.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Select(a => a.Observations));
-        Assert.Equal("SUCCESS", await DeliverAsync(restarted, messages[0]));
     }
 
     [Fact]
-    public async Task A_units_events_delivered_before_its_exposure_count_as_when_delivered_in_order()
+    public async Task Events_delivered_out_of_order_count_as_when_delivered_in_order()
     {
         var traffic = new Traffic(65, "exp-1");
         var events = Forwarding.Log(traffic.Users(60));
-
-        // The reference: the same events through the same endpoint, each unit's in order, into another replica and store.
-        await using var otherSidecar = await DaprSidecarDouble.StartAsync();
+        await using var other = await DaprSidecarDouble.StartAsync();
         using var otherData = new TempDirectory();
         Verdict inOrder;
-        await using (var reference = Host(otherSidecar, otherData.Path))
+        other.Broker.Concurrency = 1;
+        await using (var reference = await AttachedAsync(Host(other, otherData.Path), other))
         {
-            await reference.Get<StatisticsShard>().DefinitionsReady.WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.All(await DeliverPerUnitAsync(reference, events), s => Assert.Equal("SUCCESS", s));
-            inOrder = await reference.Client().WaitForVerdictAsync("exp-1", v => v.KpiResults[0].Arms.Sum(a => a.Observations) == traffic.Requests.Sum());
-            await Task.Delay(200);
-            inOrder = await reference.Client().GetVerdictAsync(new GetVerdictRequest { ExperimentId = "exp-1" });
+            await DaprPublishing.PublishAsync(other, "log-a", events);
+            await other.Broker.WhenIdleAsync(Patience);
+            inOrder = await SettledVerdictAsync(reference, traffic);
         }
 
-        await using var host = Host();
-        await host.Get<StatisticsShard>().DefinitionsReady.WaitAsync(TimeSpan.FromSeconds(30));
-        // Every unit's requests, custom metrics and logins first, its exposure last; units concurrently.
-        var reordered = events.OrderBy(e => e.Event.Exposure is null ? 0 : 1).ToList();
-        var statuses = await DeliverPerUnitAsync(host, reordered);
+        // Every unit's requests, custom metrics and logins published first, its exposure last, delivered shuffled.
+        _sidecar.Broker.Shuffle = 7;
+        await using var host = await AttachedAsync(Host(), _sidecar);
+        await DaprPublishing.PublishAsync(_sidecar, "log-a", events.OrderBy(e => e.Event.Exposure is null ? 0 : 1));
+        await _sidecar.Broker.WhenIdleAsync(Patience);
+        var verdict = await SettledVerdictAsync(host, traffic);
 
-        Assert.All(statuses, s => Assert.Equal("SUCCESS", s));
-        var verdict = await host.Client().WaitForVerdictAsync("exp-1", v => v.KpiResults[0].Arms.Sum(a => a.Observations) == traffic.Requests.Sum());
-        await Task.Delay(200);
-        verdict = await host.Client().GetVerdictAsync(new GetVerdictRequest { ExperimentId = "exp-1" });
-        Assert.Equal(traffic.Exposed, inOrder.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
         Assert.Equal(traffic.Requests, inOrder.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Select(a => a.Observations));
-        Assert.Equal(inOrder.SampleRatioCheck.Arms.Select(a => a.ObservedUnits), verdict.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
-        Assert.Equal(Counts(inOrder), Counts(verdict));
-        Assert.All(Estimates(inOrder).Zip(Estimates(verdict)), p => Assert.Equal(p.First, p.Second, 9));
-        Assert.Equal((0, 0L), host.Get<StatisticsShard>().Pending());
+        VerdictAssert.Same(inOrder, verdict, 1e-9);
     }
 
     [Fact]
-    public async Task An_event_held_longer_than_the_pending_window_when_its_exposure_arrives_is_not_counted()
+    public async Task A_message_that_is_not_a_forward_request_is_dropped()
     {
-        await using var host = Host(pendingWindow: "00:00:02");
-        var traffic = new Traffic(66, "exp-1") { DayOneLogins = false };
-        var events = Forwarding.Log(traffic.Users(2));
-        var late = events.Where(e => e.Event.UserId == "user-0").ToList();
-        var timely = events.Where(e => e.Event.UserId == "user-1").ToList();
-        var lateRequests = late.Count(e => e.Event.Request is not null);
-        var timelyRequests = timely.Count(e => e.Event.Request is not null);
-        await host.Get<StatisticsShard>().DefinitionsReady.WaitAsync(TimeSpan.FromSeconds(30));
+        await using var host = await AttachedAsync(Host(), _sidecar);
 
-        foreach (var logged in late.Where(e => e.Event.Exposure is null))
-        {
-            Assert.Equal("SUCCESS", await DeliverAsync(host, CloudEvents.Of("log-a", logged)));
-        }
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        foreach (var logged in timely.Where(e => e.Event.Exposure is null).Concat(late.Where(e => e.Event.Exposure is not null)).Concat(timely.Where(e => e.Event.Exposure is not null)))
-        {
-            Assert.Equal("SUCCESS", await DeliverAsync(host, CloudEvents.Of("log-a", logged)));
-        }
+        _sidecar.Broker.Publish("pubsub", "experiment-events", ByteString.CopyFromUtf8("""{"logId":"l","events":[]}"""), "application/json");
+        _sidecar.Broker.Publish("pubsub", "experiment-events", ByteString.CopyFromUtf8("not json"), "text/plain");
+        await _sidecar.Broker.WhenIdleAsync(Patience);
 
-        var verdict = await host.Client().WaitForVerdictAsync("exp-1", v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == 2);
-        await Task.Delay(200);
-        verdict = await host.Client().GetVerdictAsync(new GetVerdictRequest { ExperimentId = "exp-1" });
-        Assert.Equal(timelyRequests, verdict.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Sum(a => a.Observations));
-        // user-0's requests and custom metric were evicted unattributed; nothing is left held.
-        Assert.Equal((0, (long)late.Count(e => e.Event.Exposure is null)), host.Get<StatisticsShard>().Pending());
-        Assert.True(lateRequests > 0);
-    }
-
-    [Theory]
-    [InlineData("not json at all")]
-    [InlineData("""{"specversion":"1.0","source":"x","type":"experiments.v1.ForwardRequest","data":{}}""")]
-    [InlineData("""{"specversion":"1.0","id":"a","source":"x","type":"com.example.other","data":{"logId":"l"}}""")]
-    [InlineData("""{"specversion":"1.0","id":"b","source":"x","type":"experiments.v1.ForwardRequest","data":{"events":"nope"}}""")]
-    [InlineData("""{"specversion":"1.0","id":"c","source":"x","type":"experiments.v1.ForwardRequest","data":{"logId":"l","events":[]}}""")]
-    [InlineData("""{"specversion":"1.0","id":"d","source":"x","type":"experiments.v1.ForwardRequest","data_base64":"!!!"}""")]
-    public async Task Undecodable_messages_are_dropped(string body)
-    {
-        await using var host = Host();
-
-        Assert.Equal("DROP", await DeliverAsync(host, body));
+        Assert.Equal(["DROP", "DROP"], _sidecar.Broker.Answers.Select(a => a.Status));
     }
 
     [Fact]
-    public async Task A_delivery_whose_checkpoint_cannot_commit_is_answered_retry_and_counted_once_when_redelivered()
+    public async Task A_delivery_whose_checkpoint_cannot_commit_is_retried_and_counted_once()
     {
-        await using var host = Host();
         var traffic = new Traffic(62, "exp-1");
         var events = Forwarding.Log(traffic.Users(30));
-        await host.Get<StatisticsShard>().DefinitionsReady.WaitAsync(TimeSpan.FromSeconds(30));
+        await using var host = await AttachedAsync(Host(extra: new() { ["Dapr:CommitTimeout"] = "00:00:00.500" }), _sidecar);
 
         _sidecar.FailSaves = true;
-        var failed = await DeliverAsync(host, CloudEvents.Of("log-a", events[0]));
+        await DaprPublishing.PublishAsync(_sidecar, "log-a", events);
+        await IntakeTests.WaitUntilAsync(() => _sidecar.Broker.Answers.Any(a => a.Status == "RETRY"), Patience);
         _sidecar.FailSaves = false;
-        var statuses = await DeliverPerUnitAsync(host, events);
+        await _sidecar.Broker.WhenIdleAsync(Patience);
 
-        Assert.Equal("RETRY", failed);
-        Assert.All(statuses, s => Assert.Equal("SUCCESS", s));
-        var verdict = await host.Client().WaitForVerdictAsync("exp-1", v => v.KpiResults[0].Arms.Sum(a => a.Observations) == traffic.Requests.Sum());
+        var verdict = await SettledVerdictAsync(host, traffic);
         Assert.Equal(traffic.Exposed, verdict.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
         Assert.Equal(traffic.Requests, verdict.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Select(a => a.Observations));
     }
@@ -242,14 +172,16 @@ public sealed class DaprModeTests : IAsyncLifetime
     [Fact]
     public async Task A_checkpoint_key_changed_by_another_writer_is_not_overwritten_and_deliveries_are_retried()
     {
-        await using var host = Host();
-        var messages = Forwarding.Log(new Traffic(63, "exp-1").Users(10)).Select(e => CloudEvents.Of("log-a", e)).ToList();
-        await host.Get<StatisticsShard>().DefinitionsReady.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal("SUCCESS", await DeliverAsync(host, messages[0]));
+        var events = Forwarding.Log(new Traffic(63, "exp-1").Users(10));
+        await using var host = await AttachedAsync(Host(extra: new() { ["Dapr:CommitTimeout"] = "00:00:00.500" }), _sidecar);
+        await DaprPublishing.PublishAsync(_sidecar, "log-a", events.Take(1));
+        await _sidecar.Broker.WhenIdleAsync(Patience);
 
-        _sidecar.OverwriteFromElsewhere("statistics-checkpoint-statistics");
+        _sidecar.Store("statestore").OverwriteFromElsewhere("statistics-checkpoint-statistics");
+        await DaprPublishing.PublishAsync(_sidecar, "log-a", events.Skip(1).Take(1));
+        await IntakeTests.WaitUntilAsync(() => _sidecar.Broker.Answers.Count(a => a.Status == "RETRY") >= 2, Patience);
 
-        Assert.Equal("RETRY", await DeliverAsync(host, messages[1]));
+        Assert.Equal("SUCCESS", _sidecar.Broker.Answers[0].Status);
     }
 
     [Fact]
@@ -264,128 +196,115 @@ public sealed class DaprModeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_Dapr_HttpPort_the_sidecar_port_comes_from_DAPR_HTTP_PORT()
+    public async Task Without_Dapr_HttpPort_the_sidecar_ports_come_from_daprs_variables()
     {
-        // DAPR_HTTP_PORT is what daprd sets for the app it starts; configuration carries environment variables as keys.
         await using var host = new StatisticsHost(_data.Path, new Dictionary<string, string>
         {
             ["Statistics:AssignmentAddress"] = _assignment.Address,
-            ["DAPR_HTTP_PORT"] = _sidecar.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["DAPR_HTTP_PORT"] = _sidecar.HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["DAPR_GRPC_PORT"] = _sidecar.GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
-        using var http = host.CreateClient();
 
-        using var subscription = await http.GetAsync("/dapr/subscribe");
+        await host.Get<StatisticsShard>().DefinitionsReady.WaitAsync(Patience);
+        await IntakeTests.WaitUntilAsync(() => _sidecar.Calls.Contains("GetState statestore/statistics-checkpoint-statistics"), Patience);
 
-        Assert.Equal(HttpStatusCode.OK, subscription.StatusCode); // Dapr mode: the programmatic subscription is served
-        Assert.Contains("GET /v1.0/state/statestore/statistics-checkpoint-statistics", _sidecar.Requests); // the restore read
         Assert.False(File.Exists(Path.Combine(_data.Path, "statistics.db")));
     }
 
     [Fact]
-    public async Task An_explicit_Dapr_HttpPort_wins_over_DAPR_HTTP_PORT()
+    public async Task A_process_started_before_its_sidecar_says_so_in_one_line_and_starts_when_it_answers()
     {
-        await using var other = await DaprSidecarDouble.StartAsync();
-        await using var host = new StatisticsHost(_data.Path, new Dictionary<string, string>
-        {
-            ["Statistics:AssignmentAddress"] = _assignment.Address,
-            ["Dapr:HttpPort"] = _sidecar.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["DAPR_HTTP_PORT"] = other.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
+        _sidecar.Healthy = false;
+        await using var statistics = await ServiceProcess.StartAsync("Experiments.Statistics",
+            "--Data:Folder=" + _data.Path, "--Statistics:AssignmentAddress=" + _assignment.Address,
+            "--Dapr:HttpPort=" + _sidecar.HttpPort, "--Dapr:GrpcPort=" + _sidecar.GrpcPort);
+        using var channel = GrpcChannel.ForAddress(statistics.Address);
+        var health = new Grpc.Health.V1.Health.HealthClient(channel);
 
-        await host.Get<StatisticsShard>().DefinitionsReady.WaitAsync(TimeSpan.FromSeconds(30));
+        await IntakeTests.WaitUntilAsync(() => statistics.Output.Contains("waiting for the Dapr sidecar", StringComparison.Ordinal), Patience);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest())).Status);
+        _sidecar.Healthy = true;
+        await IntakeTests.WaitUntilAsync(() => health.Check(new HealthCheckRequest()).Status == HealthCheckResponse.Types.ServingStatus.Serving, Patience);
 
-        Assert.Contains("GET /v1.0/state/statestore/statistics-checkpoint-statistics", _sidecar.Requests);
-        Assert.Empty(other.Requests);
+        var lines = statistics.Output.Split('\n').Where(l => l.Contains("Dapr sidecar", StringComparison.Ordinal) || l.Contains("   at ", StringComparison.Ordinal)).ToList();
+        // The waiter says it once (health checks repeat their own failure message at each probe, as the host logs them).
+        var told = lines.Where(l => l.TrimStart().StartsWith("waiting for the Dapr sidecar", StringComparison.Ordinal)).ToList();
+        Assert.Contains("127.0.0.1:" + _sidecar.HttpPort, Assert.Single(told), StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, l => l.Contains("   at ", StringComparison.Ordinal));
+        Assert.False(statistics.HasExited);
     }
 
     [Fact]
-    public async Task A_service_process_with_DAPR_HTTP_PORT_in_its_environment_keeps_its_checkpoints_in_that_sidecar()
+    public async Task Three_replicas_each_get_only_their_partitions_and_merge_to_the_verdict_of_one()
     {
-        var start = new ProcessStartInfo("dotnet")
+        const int partitions = 3;
+        var traffic = new Traffic(67, "exp-1") { TreatmentLatencyFactor = 0.93 };
+        var events = Forwarding.Log(traffic.Users(300));
+        // Each delivery is answered once a checkpoint holds it: many at a time, as a broker's consumers would.
+        _sidecar.Broker.Concurrency = 256;
+
+        // The reference: one replica owning every partition, fed through the same topics.
+        await using var single = await DaprSidecarDouble.StartAsync();
+        single.Broker.Concurrency = 256;
+        using var singleData = new TempDirectory();
+        Verdict expected;
+        await using (var one = await AttachedAsync(Host(single, singleData.Path, new() { ["Statistics:PartitionCount"] = "3" }), single))
         {
-            UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory,
-            ArgumentList =
-            {
-                Path.Combine(AppContext.BaseDirectory, "Experiments.Statistics.dll"), "--urls", "http://127.0.0.1:0",
-                "--Data:Folder=" + _data.Path, "--Statistics:AssignmentAddress=" + _assignment.Address,
-            },
-        };
-        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        start.Environment["DAPR_HTTP_PORT"] = _sidecar.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment.Remove("Dapr__HttpPort");
-        using var process = Process.Start(start)!;
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        process.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
-        process.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+            await DaprPublishing.PublishAsync(single, "log-a", events, partitions);
+            await single.Broker.WhenIdleAsync(Patience);
+            expected = await SettledVerdictAsync(one, traffic);
+        }
+
+        var replicas = new List<ServiceProcess>();
         try
         {
-            await IntakeTests.WaitUntilAsync(() => process.HasExited || _sidecar.Requests.Count > 0, TimeSpan.FromSeconds(60));
-
-            Assert.False(process.HasExited, string.Join('\n', output));
-            Assert.Equal("GET /v1.0/state/statestore/statistics-checkpoint-statistics", _sidecar.Requests[0]);
-            Assert.False(File.Exists(Path.Combine(_data.Path, "statistics.db")));
-        }
-        finally
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-    }
-
-    [DaprdFact]
-    public async Task With_a_real_daprd_events_published_to_the_topic_reach_the_verdict()
-    {
-        // Runs where daprd (and its in-memory components) exist; see DaprdFactAttribute.
-        var components = Path.Combine(_data.Path, "components");
-        Directory.CreateDirectory(components);
-        await File.WriteAllTextAsync(Path.Combine(components, "pubsub.yaml"), """
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata:
-              name: pubsub
-            spec:
-              type: pubsub.in-memory
-              version: v1
-            """);
-        await File.WriteAllTextAsync(Path.Combine(components, "statestore.yaml"), """
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata:
-              name: statestore
-            spec:
-              type: state.in-memory
-              version: v1
-            """);
-        var daprPort = AssignmentDouble.FreePort();
-        await using var statistics = await Experiments.Tests.Shared.ServiceProcess.StartAsync("Experiments.Statistics",
-            "--Data:Folder=" + _data.Path, "--Statistics:AssignmentAddress=" + _assignment.Address, "--Dapr:HttpPort=" + daprPort);
-        var appPort = new Uri(statistics.Address).Port;
-        using var daprd = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(Daprd.Path!)
-        {
-            ArgumentList = { "--app-id", "statistics", "--app-port", appPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--app-protocol", "h2c",
-                "--dapr-http-port", daprPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--resources-path", components },
-            UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
-        })!;
-        try
-        {
-            var traffic = new Traffic(64, "exp-1");
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{daprPort}/") };
-            await IntakeTests.WaitUntilAsync(() => http.GetAsync("v1.0/healthz").Result.IsSuccessStatusCode, TimeSpan.FromSeconds(60));
-            foreach (var logged in Forwarding.Log(traffic.Users(50)))
+            for (var r = 0; r < partitions; r++)
             {
-                using var content = new StringContent(CloudEvents.Of("log-a", logged), Encoding.UTF8, "application/cloudevents+json");
-                (await http.PostAsync("v1.0/publish/pubsub/experiment-events", content)).EnsureSuccessStatusCode();
+                var replica = await ServiceProcess.StartAsync("Experiments.Statistics",
+                    "--Data:Folder=" + Path.Combine(_data.Path, "replica-" + r), "--Statistics:AssignmentAddress=" + _assignment.Address,
+                    "--Statistics:PartitionCount=3", "--Statistics:OwnedPartitions:0=" + r, "--Statistics:VerdictInterval=00:00:00.050",
+                    "--Statistics:CheckpointInterval=00:00:00.050", "--Dapr:HttpPort=" + _sidecar.HttpPort, "--Dapr:GrpcPort=" + _sidecar.GrpcPort, "--Logging:LogLevel:Default=Warning");
+                replicas.Add(replica);
+                var h2c = new HttpClient { BaseAddress = new Uri(replica.Address), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+                await IntakeTests.WaitUntilAsync(() => h2c.GetAsync("dapr/subscribe").Result.IsSuccessStatusCode, Patience);
+                await _sidecar.Broker.AttachAsync("statistics-" + r, h2c);
+                Assert.Equal(["experiment-events-p" + r, "experiment-events-p" + r + "-dead-letter"],
+                    _sidecar.Broker.SubscriptionsOf("statistics-" + r).Select(s => s.Topic).Order());
             }
-            using var channel = GrpcChannel.ForAddress(statistics.Address);
-            var verdict = await new StatisticsClient(channel.WithApiKey("dev-local-key")).WaitForVerdictAsync("exp-1",
-                v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == traffic.Exposed.Sum(), TimeSpan.FromSeconds(60));
-            Assert.Equal(traffic.Exposed, verdict.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
+            await DaprPublishing.PublishAsync(_sidecar, "log-a", events, partitions);
+            await _sidecar.Broker.WhenIdleAsync(Patience);
+
+            // Each replica was offered only its own partition's messages (a few answered RETRY while a checkpoint was
+            // pending, and were counted once when redelivered).
+            Assert.All(_sidecar.Broker.Answers, a => Assert.Equal("experiment-events-p" + a.AppId[^1], a.Topic));
+            Assert.Equal(events.Count, _sidecar.Broker.Answers.Count(a => a.Status == "SUCCESS"));
+            var settings = new Dictionary<string, string>
+            {
+                ["Statistics:AssignmentAddress"] = _assignment.Address, ["Statistics:PartitionCount"] = "3", ["Statistics:ShardApiKey"] = "dev-internal-key",
+            };
+            for (var r = 0; r < partitions; r++)
+            {
+                settings["Statistics:ShardAddresses:" + r] = replicas[r].Address;
+            }
+            await using var coordinator = new StatisticsHost(Path.Combine(_data.Path, "coordinator"), settings);
+            var shards = new StatisticsShards.StatisticsShardsClient(coordinator.Channel);
+            var read = new CallOptions(new Metadata { { "authorization", "Bearer " + StatisticsHost.ReadKey } });
+            Verdict merged = new();
+            await IntakeTests.WaitUntilAsync(() =>
+            {
+                merged = shards.GetMergedVerdict(new GetVerdictRequest { ExperimentId = "exp-1" }, read);
+                return merged.KpiResults[0].Arms.Sum(a => a.Observations) == traffic.Requests.Sum() && merged.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == traffic.Exposed.Sum();
+            }, Patience);
+
+            Assert.Equal(traffic.Exposed, merged.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
+            VerdictAssert.Same(expected, merged, 1e-9);
         }
         finally
         {
-            daprd.Kill(entireProcessTree: true);
+            foreach (var replica in replicas)
+            {
+                await replica.DisposeAsync();
+            }
         }
     }
 }

@@ -10,6 +10,7 @@ namespace Experiments.Statistics.Tests.Integration;
 public sealed class IngestionToStatisticsTests : IAsyncLifetime
 {
     private const string Key = "dev-local-key";
+    private const string InternalKey = "dev-internal-key";
     private readonly TempDirectory _data = new();
     private AssignmentDouble _assignment = null!;
 
@@ -29,7 +30,7 @@ public sealed class IngestionToStatisticsTests : IAsyncLifetime
             "--Statistics:PartitionCount=4", "--Logging:LogLevel:Default=Warning");
         await using var ingestion = await ServiceProcess.StartAsync("Experiments.Ingestion",
             "--Ingestion:Log:DataPath=" + Path.Combine(_data.Path, "ingestion"), "--Ingestion:Forwarding:Mode=Local",
-            "--Ingestion:Forwarding:StatisticsAddress=" + statistics.Address, "--Ingestion:Forwarding:ApiKey=" + Key,
+            "--Ingestion:Forwarding:StatisticsAddress=" + statistics.Address, "--Ingestion:Forwarding:ApiKey=" + InternalKey,
             "--Ingestion:Forwarding:PartitionCount=4", "--Logging:LogLevel:Default=Warning");
         using var ingestionChannel = GrpcChannel.ForAddress(ingestion.Address);
         using var statisticsChannel = GrpcChannel.ForAddress(statistics.Address);

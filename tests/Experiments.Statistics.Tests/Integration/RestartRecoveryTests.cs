@@ -13,7 +13,7 @@ namespace Experiments.Statistics.Tests.Integration;
 /// </summary>
 public sealed class RestartRecoveryTests : IAsyncLifetime
 {
-    private const string Key = "dev-local-key"; // the local-mode key of appsettings.json, all scopes
+    private const string Key = "dev-internal-key"; // the local-mode service key of appsettings.json: internal and read
     private readonly TempDirectory _data = new();
     private AssignmentDouble _assignment = null!;
 

@@ -15,7 +15,7 @@ namespace Experiments.Statistics.Tests.Integration;
 /// </summary>
 public sealed class ShardingTests(ShardingTests.Shards shards) : IClassFixture<ShardingTests.Shards>, IAsyncLifetime
 {
-    private const string Key = "dev-local-key";
+    private const string Key = "dev-internal-key"; // the local-mode service key of appsettings.json: internal and read
     private const int Partitions = 6;
     private readonly TempDirectory _data = new();
 

@@ -120,6 +120,9 @@ internal sealed class AssignmentDouble : IAsyncDisposable
             }
         }
 
+        /// <summary>When set, WatchDefinitions refuses any other <c>authorization</c> header with PERMISSION_DENIED, as a real service refuses a key without the scope.</summary>
+        public string? RequiredAuthorization { get; set; }
+
         /// <summary>Completes when the first RampExperiment succeeds.</summary>
         public TaskCompletionSource<Experiment> FirstRamp { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -264,7 +267,12 @@ internal sealed class AssignmentDouble : IAsyncDisposable
     {
         public override async Task WatchDefinitions(WatchDefinitionsRequest request, IServerStreamWriter<WatchDefinitionsResponse> responseStream, ServerCallContext context)
         {
-            store.RecordAuthorization(context.RequestHeaders.GetValue("authorization") ?? "");
+            var authorization = context.RequestHeaders.GetValue("authorization") ?? "";
+            store.RecordAuthorization(authorization);
+            if (store.RequiredAuthorization is { } required && authorization != required)
+            {
+                throw new RpcException(new Status(StatusCode.PermissionDenied, "The key 'api-key' lacks the 'read' scope that /experiments.v1.Assignment/WatchDefinitions needs."));
+            }
             var after = request.ResumeAfterVersion;
             var first = true;
             while (!context.CancellationToken.IsCancellationRequested)

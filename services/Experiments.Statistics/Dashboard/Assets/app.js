@@ -2,6 +2,7 @@
 
 import { listPage } from './list.js';
 import { experimentPage } from './experiment.js';
+import { getJson } from './live.js';
 
 const main = document.getElementById('main');
 const match = location.pathname.match(/^\/experiments\/([^/]+)\/?$/);
@@ -10,3 +11,11 @@ if (match) {
 } else {
   listPage(main);
 }
+
+// Who is signed in, where the dashboard asks for it (beyond loopback): the top bar names them and offers to sign out.
+getJson('/api/session').then((session) => {
+  if (session.signInRequired && session.name) {
+    document.getElementById('session-name').textContent = session.name;
+    document.getElementById('session').hidden = false;
+  }
+}).catch(() => {});

@@ -45,6 +45,10 @@ export function connect(url, onVerdict, onResume) {
 export async function getJson(url) {
   const response = await fetch(url, { headers: { accept: 'application/json' } });
   const body = await response.json().catch(() => ({}));
+  if (response.status === 401) {
+    // The session ended (expired, or its key was revoked): sign in again and come back here.
+    location.assign(`/signin?ReturnUrl=${encodeURIComponent(location.pathname + location.search)}`);
+  }
   if (!response.ok) {
     const error = new Error(body.error ?? `${url} answered ${response.status}`);
     error.status = response.status;

@@ -1,0 +1,300 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Google.Protobuf;
+
+namespace Experiments.Testing.Dapr;
+
+/// <summary>
+/// The double's pub/sub, delivering as daprd does to the HTTP app callbacks: it asks each attached app
+/// <c>GET /dapr/subscribe</c>, then POSTs every message of a subscribed topic to its route as a structured CloudEvent
+/// (<c>application/cloudevents+json</c>, the entry in <c>data</c>, or <c>data_base64</c> for bytes) with the app's
+/// <c>dapr-api-token</c>. The answer decides, per Dapr's contract: 200 with SUCCESS (or no status) acknowledges; RETRY
+/// or any error status redelivers, up to <see cref="MaxAttempts"/>, then moves the message to the subscription's
+/// dead-letter topic if it has one; DROP discards it. Messages go out <see cref="Concurrency"/> at a time in the
+/// order published, or shuffled (<see cref="Shuffle"/>) — brokers keep no order across a topic's consumers.
+/// </summary>
+public sealed class DaprBroker : IAsyncDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly List<Message> _queue = [];
+    private readonly List<(string PubSub, string Topic, string ContentType, ByteString Data)> _published = [];
+    private readonly List<(string AppId, Message Message, string Status)> _answers = [];
+    private readonly List<App> _apps = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _signal = new(0);
+    private Task? _pump;
+    private int _inFlight;
+
+    /// <summary>Attempts before a message goes to the dead-letter topic (or is discarded without one). Default 20.</summary>
+    public int MaxAttempts { get; set; } = 20;
+
+    public int Concurrency { get; set; } = 8;
+
+    /// <summary>Seed of the shuffle of queued messages before each round; null delivers in publish order.</summary>
+    public int? Shuffle { get; set; }
+
+    /// <summary>Pause before a message answered RETRY is offered again.</summary>
+    public TimeSpan RedeliveryDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Every message taken, in order.</summary>
+    public IReadOnlyList<(string PubSub, string Topic, string ContentType, ByteString Data)> Published
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _published];
+            }
+        }
+    }
+
+    /// <summary>Every answer an app gave: its id, the topic, the message's data and SUCCESS/RETRY/DROP (or the HTTP status).</summary>
+    public IReadOnlyList<(string AppId, string Topic, ByteString Data, string Status)> Answers
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _answers.Select(a => (a.AppId, a.Message.Topic, a.Message.Data, a.Status))];
+            }
+        }
+    }
+
+    /// <summary>Attaches an app (as its sidecar would start it): its subscriptions are read at once and delivery begins.</summary>
+    public async Task AttachAsync(string appId, HttpClient app, string? appApiToken = null)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        using var response = await app.GetAsync("dapr/subscribe");
+        response.EnsureSuccessStatusCode();
+        var subscriptions = new List<Subscription>();
+        foreach (var s in JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray())
+        {
+            var route = s!["route"]?.GetValue<string>() ?? s["routes"]?["default"]?.GetValue<string>() ?? throw new InvalidOperationException("a subscription without a route");
+            subscriptions.Add(new Subscription((s["pubsubName"] ?? s["pubsubname"])!.GetValue<string>(), s["topic"]!.GetValue<string>(),
+                "/" + route.TrimStart('/'), (s["deadLetterTopic"] ?? s["deadlettertopic"])?.GetValue<string>()));
+        }
+        lock (_lock)
+        {
+            _apps.RemoveAll(a => a.AppId == appId);
+            _apps.Add(new App(appId, app, appApiToken, subscriptions));
+            _pump ??= Task.Run(PumpAsync);
+        }
+        _signal.Release();
+    }
+
+    /// <summary>Detaches an app (its process stopped): its messages wait for it.</summary>
+    public void Detach(string appId)
+    {
+        lock (_lock)
+        {
+            _apps.RemoveAll(a => a.AppId == appId);
+        }
+    }
+
+    /// <summary>The subscriptions an attached app announced.</summary>
+    public IReadOnlyList<(string PubSub, string Topic, string Route, string? DeadLetterTopic)> SubscriptionsOf(string appId)
+    {
+        lock (_lock)
+        {
+            return [.. _apps.Single(a => a.AppId == appId).Subscriptions.Select(s => (s.PubSub, s.Topic, s.Route, s.DeadLetterTopic))];
+        }
+    }
+
+    public void Publish(string pubsub, string topic, ByteString data, string contentType)
+    {
+        lock (_lock)
+        {
+            _published.Add((pubsub, topic, contentType, data));
+            _queue.Add(new Message(pubsub, topic, data, contentType, Guid.NewGuid().ToString()));
+        }
+        _signal.Release();
+    }
+
+    /// <summary>Completes once nothing is queued or being delivered to an attached app.</summary>
+    public async Task WhenIdleAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            lock (_lock)
+            {
+                if (_inFlight == 0 && !_queue.Any(m => Deliverable(m).Count > 0))
+                {
+                    return;
+                }
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("the broker still has messages to deliver");
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    private List<(App App, Subscription Subscription)> Deliverable(Message message) =>
+        [.. _apps.SelectMany(a => a.Subscriptions.Where(s => s.PubSub == message.PubSub && s.Topic == message.Topic).Select(s => (a, s)))
+            .Where(t => !message.AckedBy.Contains(t.a.AppId))];
+
+    private async Task PumpAsync()
+    {
+        var running = new List<Task>();
+        while (!_stop.IsCancellationRequested)
+        {
+            List<(Message, App, Subscription)> round;
+            lock (_lock)
+            {
+                var candidates = _queue.Where(m => !m.InFlight && m.NotBefore <= DateTime.UtcNow).ToList();
+                if (Shuffle is { } seed)
+                {
+                    candidates = [.. candidates.OrderBy(_ => Random.Shared.Next()).OrderBy(m => HashCode.Combine(m.Id, seed))];
+                }
+                round = [];
+                foreach (var message in candidates)
+                {
+                    if (_inFlight + round.Count >= Concurrency)
+                    {
+                        break;
+                    }
+                    if (Deliverable(message) is [var target, ..])
+                    {
+                        message.InFlight = true;
+                        round.Add((message, target.App, target.Subscription));
+                    }
+                }
+                _inFlight += round.Count;
+            }
+            foreach (var (message, app, subscription) in round)
+            {
+                running.Add(DeliverAsync(message, app, subscription));
+            }
+            running.RemoveAll(t => t.IsCompleted);
+            try
+            {
+                await _signal.WaitAsync(TimeSpan.FromMilliseconds(20), _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        await Task.WhenAll(running);
+    }
+
+    private async Task DeliverAsync(Message message, App app, Subscription subscription)
+    {
+        string status;
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, subscription.Route) { Content = new ByteArrayContent(CloudEvent(message)) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/cloudevents+json");
+            if (app.Token is { Length: > 0 } token)
+            {
+                request.Headers.Add("dapr-api-token", token);
+            }
+            using var response = await app.Client.SendAsync(request, _stop.Token);
+            var body = await response.Content.ReadAsStringAsync();
+            status = response.StatusCode != HttpStatusCode.OK ? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : body.Length == 0 ? "SUCCESS"
+                : JsonNode.Parse(body)?["status"]?.GetValue<string>()?.ToUpperInvariant() ?? "SUCCESS";
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+        {
+            status = "unreachable";
+        }
+        string? deadLetter = null;
+        lock (_lock)
+        {
+            _answers.Add((app.AppId, message, status));
+            message.InFlight = false;
+            message.Attempts++;
+            _inFlight--;
+            if (status is "SUCCESS" or "DROP")
+            {
+                message.AckedBy.Add(app.AppId);
+            }
+            else if (message.Attempts >= MaxAttempts)
+            {
+                message.AckedBy.Add(app.AppId);
+                deadLetter = subscription.DeadLetterTopic;
+            }
+            else
+            {
+                message.NotBefore = DateTime.UtcNow + RedeliveryDelay;
+            }
+            if (_apps.Count > 0 && _apps.Where(a => a.Subscriptions.Any(s => s.PubSub == message.PubSub && s.Topic == message.Topic)).All(a => message.AckedBy.Contains(a.AppId)))
+            {
+                _queue.Remove(message);
+            }
+        }
+        if (deadLetter is not null)
+        {
+            Publish(message.PubSub, deadLetter, message.Data, message.ContentType);
+        }
+        _signal.Release();
+    }
+
+    private static byte[] CloudEvent(Message message)
+    {
+        var json = message.ContentType.StartsWith("application/cloudevents+json", StringComparison.Ordinal)
+            ? JsonNode.Parse(message.Data.ToStringUtf8())!.AsObject()
+            : new JsonObject
+            {
+                ["specversion"] = "1.0", ["id"] = message.Id, ["source"] = "dapr-sidecar-double", ["type"] = "com.dapr.event.sent",
+                ["datacontenttype"] = message.ContentType,
+            };
+        if (!json.ContainsKey("data") && !json.ContainsKey("data_base64"))
+        {
+            if (message.ContentType.Contains("json", StringComparison.Ordinal))
+            {
+                json["data"] = JsonNode.Parse(message.Data.ToStringUtf8());
+            }
+            else
+            {
+                json["data_base64"] = message.Data.ToBase64();
+            }
+        }
+        json["topic"] = message.Topic;
+        json["pubsubname"] = message.PubSub;
+        json["traceparent"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        return Encoding.UTF8.GetBytes(json.ToJsonString());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_pump is { } pump)
+        {
+            await pump;
+        }
+        _stop.Dispose();
+        _signal.Dispose();
+    }
+
+    private sealed record App(string AppId, HttpClient Client, string? Token, List<Subscription> Subscriptions);
+
+    private sealed record Subscription(string PubSub, string Topic, string Route, string? DeadLetterTopic);
+
+    private sealed class Message(string pubSub, string topic, ByteString data, string contentType, string id)
+    {
+        public string PubSub { get; } = pubSub;
+
+        public string Topic { get; } = topic;
+
+        public ByteString Data { get; } = data;
+
+        public string ContentType { get; } = contentType;
+
+        public string Id { get; } = id;
+
+        public int Attempts { get; set; }
+
+        public bool InFlight { get; set; }
+
+        public DateTime NotBefore { get; set; }
+
+        public HashSet<string> AckedBy { get; } = [];
+    }
+}
