@@ -1,11 +1,19 @@
+using System.Globalization;
 using Experiments.Demo.Trading;
+using Experiments.Demo.Trading.Core;
+using Experiments.Demo.Trading.Scenarios;
+using Experiments.Demo.Trading.Simulation;
 
-// Standalone: dotnet run --project samples/Experiments.Demo.Trading [-- --scenario p99-regression --urls http://127.0.0.1:5110]
-// Traffic: add --simulate [--duration 90s] to drive simulated users against it.
-var options = new TradingAppOptions();
-if (Option("--urls") is { } urls)
+// Standalone: dotnet run --project samples/Experiments.Demo.Trading [-- --scenario p99-regression --port 5110]
+// The core listens on --port (gRPC), the market-data supplier on +1 (gRPC), the broker on +2 (HTTP).
+// Traffic: add --simulate [--duration 90s] to drive simulated users at the core.
+var options = new TradingCoreOptions();
+if (Option("--port") is { } portText)
 {
-    options.Urls = urls;
+    var port = int.Parse(portText, CultureInfo.InvariantCulture);
+    options.Urls = Address(port);
+    options.SupplierAddress = Address(port + 1);
+    options.BrokerAddress = Address(port + 2);
 }
 if (Option("--assignment") is { } assignment)
 {
@@ -19,7 +27,7 @@ if (Option("--scenario") is { } text)
 {
     if (!ScenarioProfiles.TryParse(text, out var scenario))
     {
-        Console.Error.WriteLine("Unknown scenario: " + text + " (p99-regression, improvement, aa, errors)");
+        Console.Error.WriteLine("Unknown scenario: " + text + " (" + ScenarioProfiles.Names + ")");
         return 2;
     }
     options.Scenario = scenario;
@@ -27,22 +35,21 @@ if (Option("--scenario") is { } text)
 var simulate = args.Contains("--simulate");
 var duration = TrafficOptions.ParseDuration(Option("--duration") ?? "90s");
 var days = new TrafficOptions().Days;
-// Simulated traffic is stamped with its simulated days (see SimulatedDays); requests from elsewhere keep real time.
+// Simulated traffic is stamped with its simulated days (see SimulatedDays); calls from elsewhere keep real time.
 var clock = simulate ? new SimulatedDays(days, duration) : null;
 options.Clock = clock;
-await using var app = TradingApp.Build(options);
-await app.StartAsync();
-Console.WriteLine($"Trading demo listening on {options.Urls} (scenario {options.Scenario}).");
+await using var stack = new DemoStack(options);
+await stack.StartAsync(CancellationToken.None);
+Console.WriteLine($"Trading core on {options.Urls} (gRPC), market-data supplier on {options.SupplierAddress} (gRPC), broker on {options.BrokerAddress} (HTTP); scenario {ScenarioProfiles.NameOf(options.Scenario)}.");
 if (clock is not null)
 {
-    var traffic = new TrafficSimulator(new TrafficOptions { BaseAddress = options.Urls.Split(';')[0], Duration = duration, Days = days });
+    var traffic = new TrafficSimulator(new TrafficOptions { BaseAddress = options.Urls, Duration = duration, Days = days });
     clock.Start();
     var summary = await traffic.RunAsync(progress => Console.WriteLine(progress.ToString()), CancellationToken.None);
-    Console.WriteLine($"Done: {summary.Requests} requests, {summary.Errors} failed.");
-    await app.StopAsync();
+    Console.WriteLine($"Done: {summary.Requests} calls, {summary.Errors} failed.");
     return 0;
 }
-await app.WaitForShutdownAsync();
+await stack.WaitForShutdownAsync();
 return 0;
 
 string? Option(string name)
@@ -51,3 +58,4 @@ string? Option(string name)
     return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
 }
 
+static string Address(int port) => "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);

@@ -4,6 +4,9 @@ using System.Text;
 using Experiments.Clients;
 using Experiments.Contracts.V1;
 using Experiments.Demo.Trading;
+using Experiments.Demo.Trading.Core;
+using Experiments.Demo.Trading.Scenarios;
+using Experiments.Demo.Trading.Simulation;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Google.Protobuf.WellKnownTypes;
@@ -11,9 +14,10 @@ using Google.Protobuf.WellKnownTypes;
 namespace Experiments.Launcher;
 
 /// <summary>
-/// <c>demo</c>: the whole loop against the services the launcher started. Starts the trading backend in-process,
-/// defines and starts the <c>order-routing</c> experiment over gRPC, drives simulated users at it, prints the
-/// evolving verdict, then the final one and where to look at it.
+/// <c>demo</c>: the whole loop against the services the launcher started. Starts the trading core, its market-data
+/// supplier and its broker in-process (each its own app and port), defines and starts the <c>order-routing</c>
+/// experiment over gRPC with KPIs on the core's three APIs, drives simulated users at the core over gRPC, prints the
+/// evolving verdict per API, then the final one and where to look at it.
 /// </summary>
 internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress, string ingestionAddress, string statisticsAddress, string dashboardAddress)
 {
@@ -35,21 +39,36 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
             return 1;
         }
 
-        await StopPreviousRunsAsync(admin, cancellationToken).ConfigureAwait(false);
+        await RetirePreviousRunsAsync(admin, cancellationToken).ConfigureAwait(false);
 
         var days = new SimulatedDays(settings.Days, settings.Duration);
-        await using var backend = TradingApp.Build(new TradingAppOptions
+        await using var stack = new DemoStack(new TradingCoreOptions
         {
             Clock = days,
-            Urls = settings.BackendAddress,
+            Urls = settings.CoreAddress,
+            SupplierAddress = settings.SupplierAddress,
+            BrokerAddress = settings.BrokerAddress,
             AssignmentAddress = assignmentAddress,
             IngestionAddress = ingestionAddress,
             ApiKey = settings.ApiKey,
             Scenario = settings.Scenario,
             Quiet = true,
         });
-        await backend.StartAsync(cancellationToken).ConfigureAwait(false);
-        Console.WriteLine($"Trading backend (quotes, orders, portfolio) on {settings.BackendAddress}; order routing: control = current router, new-router = new router.");
+        await stack.StartAsync(cancellationToken).ConfigureAwait(false);
+        Console.WriteLine($"Trading core on {settings.CoreAddress} (gRPC trading.v1.TradingCore: StreamQuotes, PlaceOrder, GetPortfolio), "
+            + $"market-data supplier on {settings.SupplierAddress} (gRPC stream), broker on {settings.BrokerAddress} (HTTP POST /orders).");
+        Console.WriteLine("Flag order-routing: control = current order router and quote path, new-router = the new ones.");
+        var traffic = new TrafficSimulator(new TrafficOptions
+        {
+            BaseAddress = settings.CoreAddress,
+            Users = settings.Users,
+            Days = settings.Days,
+            Duration = settings.Duration,
+        });
+        // Before the experiment exists (every user is served the control, no one is enrolled), so that the first looks
+        // measure the arms rather than a cold process.
+        await traffic.WarmUpAsync(300, cancellationToken).ConfigureAwait(false);
+        Console.WriteLine($"[{clock.Elapsed.TotalSeconds,5:F0}s] core warmed up (300 sessions of throwaway users, before the experiment).");
 
         var id = "order-routing-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", Invariant);
         var created = await admin.CreateExperimentAsync(new CreateExperimentRequest { ExperimentId = id, Experiment = Definition() },
@@ -61,13 +80,6 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
         await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
 
         using var trafficStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var traffic = new TrafficSimulator(new TrafficOptions
-        {
-            BaseAddress = settings.BackendAddress,
-            Users = settings.Users,
-            Days = settings.Days,
-            Duration = settings.Duration,
-        });
         days.Start();
         var trafficRun = traffic.RunAsync(day => Console.WriteLine(day.ToString()), trafficStop.Token);
 
@@ -149,12 +161,11 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
 
     private Experiment Definition()
     {
-        const string orders = TradingApp.OrdersApi;
         var experiment = new Experiment
         {
-            FlagKey = TradingApp.FlagKey,
-            DisplayName = "New order router",
-            Description = $"Hypothesis: the new router cuts order latency for the front end without hurting its tail, errors or users' return. Planted: {Name(settings.Scenario)}.",
+            FlagKey = TradingApis.FlagKey,
+            DisplayName = "New order router and quote path",
+            Description = $"Hypothesis: the new order router cuts PlaceOrder latency for the front end without hurting its tail or errors, the broker's round trips, the freshness of quotes, or users' return. Planted: {Name(settings.Scenario)}.",
             RandomizationUnit = RandomizationUnit.User,
             RolloutPercent = 100,
             Alpha = settings.Alpha,
@@ -167,19 +178,45 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
             // The always-valid intervals are tightest at N* units (both arms): every simulated user, the demo's whole sample.
             SequentialNStar = settings.Users,
         };
-        experiment.Variants.Add(new Variant { Key = "control", DisplayName = "Current router", Weight = 50, IsControl = true });
-        experiment.Variants.Add(new Variant { Key = "new-router", DisplayName = "New router", Weight = 50 });
-        experiment.Kpis.Add(new Kpi { Key = "orders-p50", DisplayName = "Orders p50 latency", Kind = KpiKind.LatencyP50, Role = KpiRole.Primary, ApiName = orders, Direction = DesiredDirection.Decrease });
-        // A p99 on a loaded machine is noisy (scheduling delays reach both arms' tails): 20%, not 10%, lets a ~2,000-user
-        // run show an unharmed or improved tail within it, while the planted regression (+200% or more) lies far beyond.
-        experiment.Kpis.Add(new Kpi { Key = "orders-p99", DisplayName = "Orders p99 latency", Kind = KpiKind.LatencyP99, Role = KpiRole.Guardrail, ApiName = orders, Direction = DesiredDirection.Decrease, Tolerance = 0.20 });
-        // SHIP needs the error rate shown within its tolerance; at 2% errors over ~2,000 users a 50% tolerance takes
-        // about 1,700 users per arm to show with 95% power, "at most double" about 600, while three times the errors
-        // still lie beyond it.
-        experiment.Kpis.Add(new Kpi { Key = "orders-errors", DisplayName = "Orders error rate", Kind = KpiKind.ErrorRate, Role = KpiRole.Guardrail, ApiName = orders, Direction = DesiredDirection.Decrease, Tolerance = 1.0 });
-        experiment.Kpis.Add(new Kpi { Key = "engagement", DisplayName = "Requests per user", Kind = KpiKind.Engagement, Role = KpiRole.Secondary, Direction = DesiredDirection.Increase });
-        experiment.Kpis.Add(new Kpi { Key = "retention-day-1", DisplayName = "Day-1 retention", Kind = KpiKind.RetentionDayN, Role = KpiRole.Secondary, RetentionDay = 1, Direction = DesiredDirection.Increase });
+        experiment.Variants.Add(new Variant { Key = "control", DisplayName = "Current router and quote path", Weight = 50, IsControl = true });
+        experiment.Variants.Add(new Variant { Key = "new-router", DisplayName = "New router and quote path", Weight = 50 });
+        foreach (var kpi in Kpis())
+        {
+            experiment.Kpis.Add(kpi);
+        }
         return experiment;
+    }
+
+    /// <summary>
+    /// KPIs per API. Every guardrail must be shown within its tolerance before SHIP (non-inferiority), so each one
+    /// added makes SHIP take longer; tolerances are set so that a ~2,000-user run shows an unharmed API within them,
+    /// while every planted harm lies far beyond. Secondaries join the primary's Holm family, so there are few.
+    /// </summary>
+    private static IEnumerable<Kpi> Kpis()
+    {
+        const string orders = TradingApis.PlaceOrder;
+        const string broker = TradingApis.BrokerOrders;
+        const string quotes = TradingApis.StreamQuotes + TradingApis.Staleness;
+        const string supplier = TradingApis.SupplierPrices + TradingApis.Staleness;
+        yield return new Kpi { Key = "orders-p50", DisplayName = "PlaceOrder p50 latency", Kind = KpiKind.LatencyP50, Role = KpiRole.Primary, ApiName = orders, Direction = DesiredDirection.Decrease };
+        // The broker's guardrails before the front end's: a broker failure fails the order too, and a breach on both at one
+        // look is named after the first in this order, the API where it arises.
+        yield return new Kpi { Key = "broker-p50", DisplayName = "Broker POST /orders p50 latency", Kind = KpiKind.LatencyP50, Role = KpiRole.Secondary, ApiName = broker, Direction = DesiredDirection.Decrease };
+        // A dependency's p99 and a stream's per-message staleness p99, measured inside a process that shares two cores
+        // with everything else, carry more scheduling noise than PlaceOrder's: 40% lets a 2,000-user run show an
+        // unharmed API within it; the planted tails (+70% to +250% at p99) lie beyond.
+        yield return new Kpi { Key = "broker-p99", DisplayName = "Broker POST /orders p99 latency", Kind = KpiKind.LatencyP99, Role = KpiRole.Guardrail, ApiName = broker, Direction = DesiredDirection.Decrease, Tolerance = 0.40 };
+        yield return new Kpi { Key = "broker-errors", DisplayName = "Broker POST /orders error rate", Kind = KpiKind.ErrorRate, Role = KpiRole.Guardrail, ApiName = broker, Direction = DesiredDirection.Decrease, Tolerance = 1.0 };
+        // A p99 on a loaded machine is noisy (scheduling delays reach both arms' tails): 20%, not 10%, lets a ~2,000-user
+        // run show an unharmed or improved tail within it, while a planted regression (+200% or more) lies far beyond.
+        yield return new Kpi { Key = "orders-p99", DisplayName = "PlaceOrder p99 latency", Kind = KpiKind.LatencyP99, Role = KpiRole.Guardrail, ApiName = orders, Direction = DesiredDirection.Decrease, Tolerance = 0.20 };
+        // At 2% errors over ~2,000 users "at most double" takes about 600 users per arm to show; three times the
+        // errors lie beyond it.
+        yield return new Kpi { Key = "orders-errors", DisplayName = "PlaceOrder error rate", Kind = KpiKind.ErrorRate, Role = KpiRole.Guardrail, ApiName = orders, Direction = DesiredDirection.Decrease, Tolerance = 1.0 };
+        // Staleness as the user gets it (supplier pipeline + the core's quote path), one observation per quote.
+        yield return new Kpi { Key = "quotes-stale-p99", DisplayName = "Quote staleness p99 (StreamQuotes)", Kind = KpiKind.LatencyP99, Role = KpiRole.Guardrail, ApiName = quotes, Direction = DesiredDirection.Decrease, Tolerance = 0.40 };
+        yield return new Kpi { Key = "supplier-stale-p50", DisplayName = "Supplier price staleness p50 (StreamPrices)", Kind = KpiKind.LatencyP50, Role = KpiRole.Secondary, ApiName = supplier, Direction = DesiredDirection.Decrease };
+        yield return new Kpi { Key = "retention-day-1", DisplayName = "Day-1 retention", Kind = KpiKind.RetentionDayN, Role = KpiRole.Secondary, RetentionDay = 1, Direction = DesiredDirection.Increase };
     }
 
     private static async Task<bool> WaitForServicesAsync(ExperimentAdmin.ExperimentAdminClient admin, Contracts.V1.Statistics.StatisticsClient statistics, CancellationToken cancellationToken)
@@ -201,17 +238,28 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
         return false;
     }
 
-    /// <summary>An earlier demo run in the same data folder may still hold the flag: stop it, so this run owns it.</summary>
-    private static async Task StopPreviousRunsAsync(ExperimentAdmin.ExperimentAdminClient admin, CancellationToken cancellationToken)
+    /// <summary>
+    /// Earlier demo runs in the same data folder still hold the flag (a stopped experiment keeps it until archived):
+    /// stop and archive them, so this run can define it afresh.
+    /// </summary>
+    private static async Task RetirePreviousRunsAsync(ExperimentAdmin.ExperimentAdminClient admin, CancellationToken cancellationToken)
     {
         var request = new ListExperimentsRequest { PageSize = 1000 };
+        request.Statuses.Add(ExperimentStatus.Draft);
         request.Statuses.Add(ExperimentStatus.Running);
-        var running = await admin.ListExperimentsAsync(request, Deadline(cancellationToken)).ResponseAsync.ConfigureAwait(false);
-        foreach (var experiment in running.Experiments.Where(e => e.FlagKey == TradingApp.FlagKey))
+        request.Statuses.Add(ExperimentStatus.Stopped);
+        var earlier = await admin.ListExperimentsAsync(request, Deadline(cancellationToken)).ResponseAsync.ConfigureAwait(false);
+        foreach (var experiment in earlier.Experiments.Where(e => e.FlagKey == TradingApis.FlagKey))
         {
-            await admin.StopExperimentAsync(new StopExperimentRequest { Id = experiment.Id, ExpectedRevision = experiment.Revision, Reason = "superseded by a new demo run" },
+            var current = experiment;
+            if (current.Status == ExperimentStatus.Running)
+            {
+                current = await admin.StopExperimentAsync(new StopExperimentRequest { Id = current.Id, ExpectedRevision = current.Revision, Reason = "superseded by a new demo run" },
+                    Deadline(cancellationToken)).ResponseAsync.ConfigureAwait(false);
+            }
+            await admin.ArchiveExperimentAsync(new ArchiveExperimentRequest { Id = current.Id, ExpectedRevision = current.Revision },
                 Deadline(cancellationToken)).ResponseAsync.ConfigureAwait(false);
-            Console.WriteLine($"Stopped {experiment.Id} from an earlier demo run.");
+            Console.WriteLine($"Archived {current.Id} from an earlier demo run: its flag is this run's now.");
         }
     }
 
@@ -257,9 +305,13 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
         {
             Console.WriteLine($"    ROLL_BACK since {breach.AsOfTime.ToDateTime():HH:mm:ss} event time ({breach.KpiKey}); it stays");
         }
-        foreach (var kpi in verdict.KpiResults)
+        foreach (var group in verdict.KpiResults.GroupBy(k => ApiGroup(k.ApiName)).OrderBy(g => g.Key.Order))
         {
-            Console.WriteLine("    " + KpiLine(kpi));
+            Console.WriteLine("    " + group.Key.Title);
+            foreach (var kpi in group)
+            {
+                Console.WriteLine("      " + KpiLine(kpi));
+            }
         }
         if (full)
         {
@@ -273,7 +325,7 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
     private static string KpiLine(KpiResult kpi)
     {
         var line = new StringBuilder();
-        line.Append(Invariant, $"{kpi.KpiKey,-16} {Name(kpi.Role),-9}");
+        line.Append(Invariant, $"{kpi.KpiKey,-18} {Name(kpi.Role),-9}");
         var control = kpi.Arms.FirstOrDefault(a => a.VariantKey == "control");
         var treatment = kpi.Arms.FirstOrDefault(a => a.VariantKey != "control");
         if (control is not null && treatment is not null)
@@ -300,6 +352,16 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
         return line.ToString();
     }
 
+    /// <summary>Which of the core's three APIs (or its users) a KPI's API name belongs to, in print order.</summary>
+    private static (int Order, string Title) ApiGroup(string apiName) => apiName switch
+    {
+        "" => (4, "users"),
+        _ when apiName.StartsWith(TradingApis.Broker + " ", StringComparison.Ordinal) => (2, "broker API (outbound HTTP): " + TradingApis.BrokerOrders),
+        _ when apiName.StartsWith(TradingApis.MarketData + " ", StringComparison.Ordinal) || apiName.EndsWith(TradingApis.Staleness, StringComparison.Ordinal)
+            => (3, "market-data API (supplier stream, relayed as quotes): " + TradingApis.StreamQuotes + TradingApis.Staleness + ", " + TradingApis.SupplierPrices + TradingApis.Staleness),
+        _ => (1, "front-end API (inbound gRPC): " + apiName),
+    };
+
     private static string PValue(double p) => double.IsNaN(p) ? "n/a" : p < 0.0001 ? "<0.0001" : p.ToString("0.0000", Invariant);
 
     // The guardrail's worst comparison: beyond before not yet shown before within.
@@ -323,6 +385,8 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
         Scenario.Improvement => "improvement (new router faster at p50 and p99)",
         Scenario.AA => "aa (both routers identical)",
         Scenario.Errors => "errors (new router faster, 3x broker errors)",
+        Scenario.SlowBroker => "slow-broker (new router faster in the core, slower broker round trips)",
+        Scenario.StaleQuotes => "stale-quotes (new router faster, new quote path holds prices: staler quotes)",
         _ => scenario.ToString(),
     };
 

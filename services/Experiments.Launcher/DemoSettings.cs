@@ -1,5 +1,6 @@
 using System.Globalization;
-using Experiments.Demo.Trading;
+using Experiments.Demo.Trading.Scenarios;
+using Experiments.Demo.Trading.Simulation;
 
 namespace Experiments.Launcher;
 
@@ -24,7 +25,14 @@ internal sealed class DemoSettings
 
     public string ApiKey { get; private init; } = "dev-local-key";
 
-    public string BackendAddress { get; private init; } = "http://127.0.0.1:5110";
+    /// <summary>The trading core (gRPC), first port + 9.</summary>
+    public string CoreAddress { get; private init; } = "http://127.0.0.1:5110";
+
+    /// <summary>The market-data supplier (gRPC), first port + 10.</summary>
+    public string SupplierAddress { get; private init; } = "http://127.0.0.1:5111";
+
+    /// <summary>The broker (HTTP), first port + 11.</summary>
+    public string BrokerAddress { get; private init; } = "http://127.0.0.1:5112";
 
     /// <summary>Seconds between two verdict polls.</summary>
     public TimeSpan PollInterval { get; private init; } = TimeSpan.FromSeconds(5);
@@ -34,7 +42,7 @@ internal sealed class DemoSettings
         var scenario = Scenario.P99Regression;
         if (Option(args, "--scenario") is { } text && !ScenarioProfiles.TryParse(text, out scenario))
         {
-            throw new ArgumentException($"Unknown scenario '{text}': use p99-regression, improvement, aa or errors.");
+            throw new ArgumentException($"Unknown scenario '{text}': use one of {ScenarioProfiles.Names}.");
         }
         var duration = Option(args, "--duration") is { } d ? TrafficOptions.ParseDuration(d) : TimeSpan.FromSeconds(90);
         if (duration < TimeSpan.FromSeconds(10))
@@ -59,10 +67,14 @@ internal sealed class DemoSettings
             Alpha = Option(args, "--alpha") is { } a ? double.Parse(a, CultureInfo.InvariantCulture) : 0.05,
             ExitWhenDone = args.Contains("--exit"),
             ApiKey = apiKey,
-            BackendAddress = "http://127.0.0.1:" + (firstPort + 9).ToString(CultureInfo.InvariantCulture),
+            CoreAddress = Address(firstPort + 9),
+            SupplierAddress = Address(firstPort + 10),
+            BrokerAddress = Address(firstPort + 11),
             PollInterval = poll,
         };
     }
+
+    private static string Address(int port) => "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
 
     private static string? Option(string[] args, string name)
     {

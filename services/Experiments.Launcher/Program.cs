@@ -3,9 +3,10 @@ using System.Runtime.InteropServices;
 using Experiments.Launcher;
 
 // Usage: Experiments.Launcher [--data FOLDER] [--port FIRST_PORT] [--api-key KEY]
-//        Experiments.Launcher demo [--scenario p99-regression|improvement|aa|errors] [--duration 90s] [--users 2000]
-//                                  [--days 7] [--alpha 0.05] [--no-auto-rollback] [--exit] [--data FOLDER] [--port FIRST_PORT]
-// Ports: assignment FIRST_PORT, ingestion +1, statistics +2, demo backend +9, dashboard +79 (5101, 5102, 5103, 5110, 5180);
+//        Experiments.Launcher demo [--scenario p99-regression|improvement|aa|errors|slow-broker|stale-quotes] [--duration 90s]
+//                                  [--users 2000] [--days 7] [--alpha 0.05] [--no-auto-rollback] [--exit] [--data FOLDER] [--port FIRST_PORT]
+// Ports: assignment FIRST_PORT, ingestion +1, statistics +2, demo trading core +9, its market-data supplier +10 and broker +11,
+// dashboard +79 (5101, 5102, 5103, 5110, 5111, 5112, 5180);
 // HTTP/1.1 for JSON and /metrics beside each service at +20 (5121, 5122, 5123).
 var demo = args.Length > 0 && string.Equals(args[0], "demo", StringComparison.OrdinalIgnoreCase);
 var dataFolder = Path.GetFullPath(Option("--data") ?? "data");

@@ -1,4 +1,4 @@
-namespace Experiments.Demo.Trading;
+namespace Experiments.Demo.Trading.Simulation;
 
 /// <summary>
 /// The demo's clock: <see cref="Days"/> simulated days compressed into <see cref="RealDuration"/> of real time, each

@@ -79,6 +79,8 @@ public sealed class DependencyTelemetryTests
         await ingestion.WaitForAsync(events => Outbound(events).Count() >= 2 + 1 + 1 + 5 && Metrics(events).Any(), timeout.Token);
         var outbound = Outbound(ingestion.Events).Select(e => (e.UserId, e.Request)).ToArray();
         Assert.All(outbound, o => Assert.Equal("supplier", o.Request.Dependency));
+        // The gRPC client's HTTP/2 requests pass through the same HttpClient pipeline: recorded once, by method, never as HTTP.
+        Assert.All(outbound, o => Assert.StartsWith("supplier experiments.testing.v1.EchoService/", o.Request.ApiName, StringComparison.Ordinal));
         var unary = outbound.Where(o => o.Request.ApiName == echo).ToDictionary(o => o.UserId, o => o.Request);
         Assert.Equal((0, false), (unary["user-1"].StatusCode, unary["user-1"].Error));
         Assert.Equal((14, true), (unary["user-2"].StatusCode, unary["user-2"].Error));
