@@ -27,8 +27,12 @@ internal sealed class LocalService(string name, string assembly, int port, IRead
 
     public Task Exited { get; private set; } = Task.CompletedTask;
 
+    /// <summary>The exit code of the last process, once it has exited.</summary>
+    public int ExitCode => _process is { HasExited: true } process ? process.ExitCode : 0;
+
     public void Start(string dataFolder)
     {
+        _process?.Dispose();
         var start = new ProcessStartInfo("dotnet")
         {
             UseShellExecute = false,
@@ -81,6 +85,35 @@ internal sealed class LocalService(string name, string assembly, int port, IRead
             }
         }
     }
+
+    /// <summary>
+    /// Asks the service to stop (SIGTERM: it drains, answers NOT_SERVING, makes its state durable) and kills it if it has
+    /// not exited within <paramref name="grace"/>. False when it was not running.
+    /// </summary>
+    public async Task<bool> StopAsync(TimeSpan grace)
+    {
+        if (_process is not { HasExited: false } process)
+        {
+            return false;
+        }
+        if (OperatingSystem.IsWindows() || Terminate(process.Id) != 0)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(grace).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Console.Error.WriteLine($"{Name} did not stop within {grace.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s of SIGTERM; killing it.");
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync().ConfigureAwait(false);
+        }
+        return true;
+    }
+
+    private static int Terminate(int processId) => Posix.Kill(processId, Posix.SigTerm);
 
     public void Dispose()
     {

@@ -41,7 +41,7 @@ string[] quiet = demo ? ["Logging:LogLevel:Default=Warning", "Logging:LogLevel:M
 using var statistics = new LocalService("statistics", "Experiments.Statistics", firstPort + 2,
     [Rest(firstPort + 2), $"Statistics:AssignmentAddress={assignmentAddress}", $"Statistics:AssignmentApiKey={apiKey}", $"Dashboard:Urls={dashboardAddress}", .. quiet]);
 using var ingestion = new LocalService("ingestion", "Experiments.Ingestion", firstPort + 1,
-    [Rest(firstPort + 1), $"Ingestion:Forwarding:StatisticsAddress={statisticsAddress}", $"Ingestion:Forwarding:ApiKey={apiKey}", .. quiet]);
+    [Rest(firstPort + 1), $"Ingestion:Forwarding:StatisticsAddress={statisticsAddress}", .. quiet]);
 using var assignment = new LocalService("assignment", "Experiments.Assignment", firstPort,
     [Rest(firstPort), $"Exposures:IngestionAddress={ingestionAddress}", $"Exposures:ApiKey={apiKey}", .. quiet]);
 LocalService[] services = [assignment, ingestion, statistics];
@@ -53,45 +53,46 @@ using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop
 
 // Each starts after what it connects to at start-up: statistics follows assignment's definitions, ingestion forwards
 // to statistics (assignment reaches ingestion only when it has exposures to send).
-foreach (var service in new[] { assignment, statistics, ingestion })
+var supervisor = new Supervisor([assignment, statistics, ingestion], dataFolder);
+try
 {
-    service.Start(dataFolder);
-    await service.WaitUntilListeningAsync(TimeSpan.FromSeconds(15));
-}
-Console.WriteLine($"Experiments is running in local mode (data in {dataFolder}):");
-foreach (var service in services)
-{
-    Console.WriteLine($"  {service.Name,-11} {service.Address} (gRPC)  {RestAddress(service.Port)} (JSON, /metrics)");
-}
-Console.WriteLine($"  {"dashboard",-11} {dashboardAddress}");
-
-var firstExit = Task.WhenAny(services.Select(s => s.Exited));
-if (demoSettings is not null)
-{
-    var run = new DemoRunner(demoSettings, assignmentAddress, ingestionAddress, statisticsAddress, dashboardAddress).RunAsync(stopping.Token);
-    var finished = await Task.WhenAny(run, firstExit);
-    if (finished != run)
+    if (!await supervisor.StartAsync())
     {
-        var exited = services.First(s => s.Exited.IsCompleted);
-        Console.Error.WriteLine($"{exited.Name} stopped unexpectedly; stopping the others.");
         return 1;
     }
-    var demoExit = await run;
-    if (demoExit != 0 || demoSettings.ExitWhenDone || stopping.IsCancellationRequested)
+    Console.WriteLine($"Experiments is running in local mode (data in {dataFolder}):");
+    foreach (var service in services)
     {
-        return demoExit;
+        Console.WriteLine($"  {service.Name,-11} {service.Address} (gRPC)  {RestAddress(service.Port)} (JSON, /metrics)");
     }
-}
-Console.WriteLine("Press Ctrl+C to stop.");
+    Console.WriteLine($"  {"dashboard",-11} {dashboardAddress}");
 
-await Task.WhenAny(firstExit, Task.Delay(Timeout.Infinite, stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default));
-if (!stopping.IsCancellationRequested)
-{
-    var exited = services.First(s => s.Exited.IsCompleted);
-    Console.Error.WriteLine($"{exited.Name} stopped unexpectedly; stopping the others.");
-    return 1;
+    // A child that dies is restarted (a configuration error, or one that keeps dying, ends the run instead).
+    using var watching = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+    var watch = supervisor.WatchAsync(watching.Token);
+    if (demoSettings is not null)
+    {
+        var run = new DemoRunner(demoSettings, assignmentAddress, ingestionAddress, statisticsAddress, dashboardAddress).RunAsync(stopping.Token);
+        if (await Task.WhenAny(run, watch) == watch)
+        {
+            return await watch;
+        }
+        var demoExit = await run;
+        if (demoExit != 0 || demoSettings.ExitWhenDone || stopping.IsCancellationRequested)
+        {
+            watching.Cancel();
+            await watch;
+            return demoExit;
+        }
+    }
+    Console.WriteLine("Press Ctrl+C to stop.");
+    return await watch;
 }
-return 0;
+finally
+{
+    Console.WriteLine("Stopping the services …");
+    await supervisor.StopAsync();
+}
 
 void Stop(PosixSignalContext context)
 {
