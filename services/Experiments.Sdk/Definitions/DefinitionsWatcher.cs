@@ -45,7 +45,8 @@ internal sealed class DefinitionsWatcher(
                 }
                 SdkLog.DefinitionsStreamEnded(logger, store.Version);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            // The app is stopping: grpc-dotnet ends the watch as CANCELLED ("Call canceled by the client"), not a failure.
+            catch (Exception exception) when (stoppingToken.IsCancellationRequested && exception is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
             {
                 return;
             }
