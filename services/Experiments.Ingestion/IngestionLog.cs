@@ -1,3 +1,4 @@
+using Experiments.ServiceDefaults.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace Experiments.Ingestion;
@@ -33,10 +34,13 @@ internal static partial class LogMessages
     public static partial void ForwardingStarted(ILogger logger, string target, long position, string logId);
 
     [LoggerMessage(3001, LogLevel.Warning, "Forwarding to {Target} failed; retrying in {Delay}")]
-    public static partial void ForwardingFailed(ILogger logger, string target, TimeSpan delay, Exception exception);
+    public static partial void ForwardingFailed(ILogger logger, string target, HumanDuration delay, Exception exception);
 
     [LoggerMessage(3006, LogLevel.Warning, "{Target} is unavailable ({Detail}); retrying in {Delay}")]
-    public static partial void TargetUnavailable(ILogger logger, string target, string detail, TimeSpan delay);
+    public static partial void TargetUnavailable(ILogger logger, string target, string detail, HumanDuration delay);
+
+    [LoggerMessage(3008, LogLevel.Critical, "{Target} refused forwarded events as invalid ({Detail}); the two services disagree on what is valid, so these partitions wait: retrying in {Delay}")]
+    public static partial void ForwardedBatchRefused(ILogger logger, string target, string detail, HumanDuration delay);
 
     [LoggerMessage(3002, LogLevel.Debug, "Forwarding to {Target}: confirmed up to position {Position}")]
     public static partial void ForwardingConfirmed(ILogger logger, string target, long position);
@@ -45,7 +49,7 @@ internal static partial class LogMessages
     public static partial void ForwardingDisabled(ILogger logger);
 
     [LoggerMessage(3004, LogLevel.Warning, "Bulk publish to {Target}: {Failed} of {Total} entries failed ({Error}); retrying them in {Delay}")]
-    public static partial void PublishPartiallyFailed(ILogger logger, string target, int failed, int total, string error, TimeSpan delay);
+    public static partial void PublishPartiallyFailed(ILogger logger, string target, int failed, int total, string error, HumanDuration delay);
 
     [LoggerMessage(3007, LogLevel.Warning, "Could not write the forwarder's checkpoint {Path}; retrying")]
     public static partial void CheckpointFailed(ILogger logger, string path, Exception exception);

@@ -39,6 +39,7 @@ public static class StatisticsExtensions
         builder.Services.AddDaprSidecar(sp => sp.GetRequiredService<IOptions<DaprOptions>>().Value.Enabled);
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<DaprOptions>>((host, dapr) => host.ServicesStartConcurrently |= dapr.Value.Enabled);
         builder.Services.AddSingleton<DaprDeliveryMetrics>();
+        builder.Services.AddScoped<DaprDeliveryEndpoints.Delivery>();
         // Local mode: checkpoints in the service's data folder, held by one process at a time.
         builder.Services.AddSingleton(sp => FolderLock.Acquire(DataFolder.Resolve(builder.Configuration, builder.Environment, "statistics"), DataFolder.Setting));
         builder.Services.AddSingleton<ICheckpointStore>(sp =>
@@ -49,13 +50,7 @@ public static class StatisticsExtensions
             }
             return new SqliteCheckpointStore(Path.Combine(sp.GetRequiredService<FolderLock>().Folder, "statistics.db"));
         });
-        builder.Services.AddSingleton(sp =>
-        {
-            // Dapr mode only: pub/sub may deliver a unit's events before its exposure; they wait for it in memory.
-            var dapr = sp.GetRequiredService<IOptions<DaprOptions>>().Value;
-            var pending = dapr.Enabled ? new PendingEvents(dapr.MaxPendingEvents, dapr.PendingWindow, sp.GetRequiredService<TimeProvider>()) : null;
-            return new StatisticsShard(sp.GetRequiredService<IOptions<StatisticsOptions>>(), sp.GetRequiredService<ICheckpointStore>(), pending);
-        });
+        builder.Services.AddSingleton<StatisticsShard>();
         builder.Services.AddSingleton<VerdictBook>();
         builder.Services.AddPeerClient<Experiments.Contracts.V1.Assignment.AssignmentClient>(AssignmentPeer);
         builder.Services.AddPeerClient<ExperimentAdmin.ExperimentAdminClient>(AssignmentPeer);

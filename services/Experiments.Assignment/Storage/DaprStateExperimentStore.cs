@@ -152,7 +152,7 @@ public sealed class DaprStateExperimentStore : IExperimentStore
     private string RevisionKey(string experimentId, long revision) => $"{_prefix}-rev-{experimentId}-{revision}";
 
     public Task ProbeAsync(CancellationToken cancellationToken) =>
-        _sidecar.IsReady ? GetAsync(CatalogKey, cancellationToken) : throw new IOException(_sidecar.Waiting);
+        _sidecar.IsReady ? GetAsync(CatalogKey, cancellationToken) : throw new IOException(_sidecar.NotAnswering);
 
     private async Task ReadCatalogAsync(CancellationToken cancellationToken)
     {

@@ -1,6 +1,8 @@
 using Experiments.Contracts.V1;
-using Grpc.Core;
 using Experiments.Ingestion.Log;
+using Experiments.ServiceDefaults.Auth;
+using Experiments.ServiceDefaults.Configuration;
+using Grpc.Core;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Logging;
 
@@ -59,11 +61,22 @@ internal sealed class ForwardLane(
                 {
                     backoff = options.InitialBackoff;
                 }
-                // The target being down or restarting is expected and says all in its status; anything else is a
-                // fault worth its stack trace.
+                // The target being down or restarting is expected and says all in its status; a refused key or a batch
+                // refused as invalid will be refused again, so they wait the longest back-off instead of spinning; anything
+                // else is a fault worth its stack trace.
                 if (ex is RpcException { StatusCode: StatusCode.Unavailable } unavailable)
                 {
                     LogMessages.TargetUnavailable(logger, target.Name, unavailable.Status.Detail, backoff);
+                }
+                else if (ex is RpcException refused && PeerCredentials.Refused(refused))
+                {
+                    backoff = options.MaxBackoff;
+                    PeerCredentials.LogRefused(logger, target.Name, "Ingestion:Forwarding:ApiKey", Scopes.Internal, refused);
+                }
+                else if (ex is RpcException { StatusCode: StatusCode.InvalidArgument } invalid)
+                {
+                    backoff = options.MaxBackoff;
+                    LogMessages.ForwardedBatchRefused(logger, target.Name, invalid.Status.Detail, backoff);
                 }
                 else
                 {

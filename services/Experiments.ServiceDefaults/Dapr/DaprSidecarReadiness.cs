@@ -19,7 +19,14 @@ public sealed class DaprSidecarReadiness
         _required = new Lazy<bool>(required);
         Waiting = $"waiting for the Dapr sidecar: nothing answers GET {options.HttpEndpoint}/v1.0/healthz/outbound; start daprd beside this service " +
             $"(dapr run --app-id {appId} --dapr-http-port {options.ResolvedHttpPort} --dapr-grpc-port {options.ResolvedGrpcPort} --resources-path dapr/components)";
+        NotAnswering = $"the Dapr sidecar at {options.HttpEndpoint} does not answer yet";
     }
+
+    /// <summary>
+    /// A short reason for health checks, which the host logs at every probe: the full hint is said once, by the waiter,
+    /// and in each RPC refused.
+    /// </summary>
+    public string NotAnswering { get; }
 
     /// <summary>True in Dapr mode.</summary>
     public bool Required => _required.Value;

@@ -12,8 +12,10 @@ namespace Experiments.Statistics.Dapr;
 /// ForwardRequest the ingestion forwarder published, <c>MapSubscribeHandler</c> answers <c>GET /dapr/subscribe</c>
 /// with one subscription per partition this replica owns (<c>WithTopic</c>, its dead-letter topic beside it), and
 /// each delivery is answered by Dapr's contract: SUCCESS once the message is applied (or was already, by its id) and a
-/// checkpoint holding it has committed; RETRY when that checkpoint fails or does not commit in time, or the
-/// definitions are not known yet; DROP when the message is not a decodable ForwardRequest.
+/// checkpoint holding it has committed; RETRY when that checkpoint fails or does not commit in time, the definitions
+/// are not known yet, or an event's unit has no exposure here yet (the broker holds it and redelivers, bounded by
+/// dapr/components/resiliency.yaml, then moves it to the partition's dead-letter topic, where it is applied as it is
+/// and counted); DROP when the message is not a decodable ForwardRequest or breaks the forwarded-event rules.
 /// </summary>
 /// <remarks>
 /// Bulk publish gives each entry a CloudEvent id of the broker's choosing, so the deduplication key travels in the
@@ -39,16 +41,9 @@ internal static partial class DaprDeliveryEndpoints
         foreach (var topic in OwnedTopics(options, statistics))
         {
             var deadLetter = topic + "-dead-letter";
-            app.MapPost(Route + topic, (HttpContext http, StatisticsShard shard, IHostApplicationLifetime lifetime, DaprDeliveryMetrics metrics, ILoggerFactory loggers) =>
-                    AnswerAsync(http, options, () => DeliverAsync(http, shard, lifetime, options, metrics, loggers.CreateLogger("Experiments.Statistics.Dapr"))))
+            app.MapPost(Route + topic, (HttpContext http, Delivery delivery) => AnswerAsync(http, options, () => delivery.DeliverAsync(http, topic, deadLettered: false)))
                 .WithTopic(new TopicOptions { PubsubName = options.PubSubName, Name = topic, DeadLetterTopic = deadLetter });
-            app.MapPost(Route + deadLetter, (HttpContext http, DaprDeliveryMetrics metrics, ILoggerFactory loggers) =>
-                    AnswerAsync(http, options, () =>
-                    {
-                        metrics.DeadLettered(topic);
-                        LogDeadLettered(loggers.CreateLogger("Experiments.Statistics.Dapr"), topic);
-                        return Task.FromResult("SUCCESS");
-                    }))
+            app.MapPost(Route + deadLetter, (HttpContext http, Delivery delivery) => AnswerAsync(http, options, () => delivery.DeliverAsync(http, topic, deadLettered: true)))
                 .WithTopic(options.PubSubName, deadLetter);
         }
     }
@@ -63,38 +58,72 @@ internal static partial class DaprDeliveryEndpoints
         return Results.Json(new Dictionary<string, string> { ["status"] = await deliver() });
     }
 
-    private static async Task<string> DeliverAsync(HttpContext http, StatisticsShard shard, IHostApplicationLifetime lifetime, DaprOptions options, DaprDeliveryMetrics metrics, ILogger logger)
+    /// <summary>One delivery's handling, with the services it needs (resolved per request by the endpoint).</summary>
+    internal sealed class Delivery(StatisticsShard shard, IHostApplicationLifetime lifetime, IOptions<DaprOptions> options, DaprDeliveryMetrics metrics, ILoggerFactory loggers)
     {
-        using var body = new MemoryStream();
-        await http.Request.Body.CopyToAsync(body, http.RequestAborted);
-        if (!TryDecode(body.ToArray(), out var id, out var message, out var problem))
+        private readonly ILogger _logger = loggers.CreateLogger("Experiments.Statistics.Dapr");
+
+        /// <summary>
+        /// Applies a message of a partition's topic, or of its dead-letter topic (where the broker moved it after the
+        /// resiliency policy's retries: then it is applied as it is, with no more waiting for its units' exposures).
+        /// </summary>
+        public async Task<string> DeliverAsync(HttpContext http, string topic, bool deadLettered)
         {
-            LogDropped(logger, problem);
-            metrics.Answered("DROP", "undecodable");
-            return "DROP";
-        }
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        timeout.CancelAfter(options.CommitTimeout);
-        try
-        {
-            // Started: the checkpoint is restored (a delivery applied before would be replaced by it); and the
-            // definitions are known (an exposure to an experiment not known yet would be dropped).
-            await WhenStartedAsync(lifetime).WaitAsync(timeout.Token);
-            await shard.DefinitionsReady.WaitAsync(timeout.Token);
-            shard.ApplyDelivered(id, message);
-            // Also for a redelivered message: its first application may not be durable yet.
-            if (await shard.WaitDurableAsync().WaitAsync(timeout.Token))
+            using var body = new MemoryStream();
+            await http.Request.Body.CopyToAsync(body, http.RequestAborted);
+            if (!TryDecode(body.ToArray(), out var id, out var message, out var problem))
             {
-                metrics.Answered("SUCCESS", "applied");
-                return "SUCCESS";
+                LogDropped(_logger, problem);
+                return Answer("DROP", "undecodable", topic, deadLettered);
             }
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+            timeout.CancelAfter(options.Value.CommitTimeout);
+            try
+            {
+                // Started: the checkpoint is restored (a delivery applied before would be replaced by it); and the
+                // definitions are known (an exposure to an experiment not known yet would be dropped).
+                await WhenStartedAsync(lifetime).WaitAsync(timeout.Token);
+                await shard.DefinitionsReady.WaitAsync(timeout.Token);
+                DeliveryOutcome outcome;
+                try
+                {
+                    outcome = shard.TryApplyDelivered(id, message, waitForExposure: !deadLettered);
+                }
+                catch (InvalidForwardedEventException e)
+                {
+                    // Ingestion validated it, so this is a disagreement between versions: redelivering cannot help.
+                    LogInvalid(_logger, id, e.Message);
+                    return Answer("DROP", "invalid", topic, deadLettered);
+                }
+                if (outcome == DeliveryOutcome.UnitNotExposed)
+                {
+                    // Pub/sub keeps no order within a unit: its exposure is still on the way. Held by the broker, not here.
+                    LogAwaitingExposure(_logger, id);
+                    return Answer("RETRY", "unit-not-exposed", topic, deadLettered);
+                }
+                // Also for a redelivered message: its first application may not be durable yet.
+                if (await shard.WaitDurableAsync().WaitAsync(timeout.Token))
+                {
+                    return Answer("SUCCESS", outcome == DeliveryOutcome.Applied ? "applied" : "already-applied", topic, deadLettered);
+                }
+            }
+            catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
+            {
+            }
+            LogRetry(_logger, id);
+            return Answer("RETRY", "not-durable", topic, deadLettered);
         }
-        catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
+
+        private string Answer(string status, string reason, string topic, bool deadLettered)
         {
+            metrics.Answered(status, reason);
+            if (deadLettered && status != "RETRY")
+            {
+                metrics.DeadLettered(topic);
+                LogDeadLettered(_logger, topic);
+            }
+            return status;
         }
-        LogRetry(logger, id);
-        metrics.Answered("RETRY", "not-durable");
-        return "RETRY";
     }
 
     private static Task WhenStartedAsync(IHostApplicationLifetime lifetime)
@@ -146,6 +175,12 @@ internal static partial class DaprDeliveryEndpoints
     [LoggerMessage(EventId = 5202, Level = LogLevel.Warning, Message = "Pub/sub message {MessageId} not made durable; answered RETRY")]
     private static partial void LogRetry(ILogger logger, string messageId);
 
-    [LoggerMessage(EventId = 5203, Level = LogLevel.Error, Message = "A message of {Topic} reached its dead-letter topic: the broker gave up redelivering it")]
+    [LoggerMessage(EventId = 5203, Level = LogLevel.Warning, Message = "A message of {Topic} reached its dead-letter topic after the broker's retries; applied as it is (events of units still not exposed are not attributed)")]
     private static partial void LogDeadLettered(ILogger logger, string topic);
+
+    [LoggerMessage(EventId = 5204, Level = LogLevel.Error, Message = "Dropped pub/sub message {MessageId}: an event breaks the forwarded-event rules ({Problem})")]
+    private static partial void LogInvalid(ILogger logger, string messageId, string problem);
+
+    [LoggerMessage(EventId = 5205, Level = LogLevel.Debug, Message = "Pub/sub message {MessageId} carries an event whose unit is not exposed here yet; answered RETRY")]
+    private static partial void LogAwaitingExposure(ILogger logger, string messageId);
 }

@@ -37,15 +37,6 @@ public sealed class DaprOptions
     /// <summary>The assignment service's Dapr app id: when set, definitions and rollbacks go through the sidecar (gRPC proxying).</summary>
     public string? AssignmentAppId { get; set; }
 
-    /// <summary>
-    /// Most events held, in memory, because their unit's exposure has not arrived yet (pub/sub does not keep a unit's
-    /// events in order); the oldest are evicted (and counted) first. Default 100,000; 0 holds none. See <see cref="PendingEvents"/>.
-    /// </summary>
-    public int MaxPendingEvents { get; set; } = 100_000;
-
-    /// <summary>How long after its arrival an event waits for its unit's exposure before it is evicted (and counted). Default 30 s.</summary>
-    public TimeSpan PendingWindow { get; set; } = TimeSpan.FromSeconds(30);
-
     public bool Enabled => HttpPort is > 0;
 
     public string? ResolveAppToken() => AppApiToken ?? Environment.GetEnvironmentVariable("APP_API_TOKEN");

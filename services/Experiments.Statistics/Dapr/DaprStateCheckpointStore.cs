@@ -72,7 +72,7 @@ internal sealed class DaprStateCheckpointStore(DaprClient dapr, DaprSidecarReadi
     {
         if (!sidecar.IsReady)
         {
-            throw new IOException(sidecar.Waiting);
+            throw new IOException(sidecar.NotAnswering);
         }
         await ReadAsync("statistics-health-probe", cancellationToken);
     }

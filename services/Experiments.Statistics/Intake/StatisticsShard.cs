@@ -13,11 +13,7 @@ namespace Experiments.Statistics.Intake;
 /// partition) the highest applied position. Events at or below it are ignored (at-least-once delivery made
 /// exactly-once); positions are confirmed only once a checkpoint holding them and the state together is durable.
 /// </summary>
-/// <param name="pending">
-/// Dapr mode only: where deliveries whose unit is not exposed yet wait for its exposure (see <see cref="PendingEvents"/>);
-/// null in local mode, whose ordered forwarding per partition never delivers a unit's event before its exposure.
-/// </param>
-internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, ICheckpointStore store, PendingEvents? pending = null)
+internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, ICheckpointStore store)
 {
     private const string ShardName = "statistics";
     private const int FormatVersion = 2;
@@ -46,15 +42,6 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
     public Task DefinitionsReady => _definitionsReady.Task;
 
     public void MarkDefinitionsReady() => _definitionsReady.TrySetResult();
-
-    /// <summary>Dapr mode: events held for their unit's exposure, and those evicted unattributed; 0 in local mode.</summary>
-    public (int Held, long Evicted) Pending()
-    {
-        lock (_lock)
-        {
-            return (pending?.Count ?? 0, pending?.Evicted ?? 0);
-        }
-    }
 
     /// <summary>Completes when the next checkpoint commits.</summary>
     public Task NextCommit => Volatile.Read(ref _committed).Task;
@@ -298,69 +285,41 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
 
     /// <summary>
     /// Applies a message delivered by pub/sub (Dapr mode), idempotently by its message id: pub/sub does not keep a
-    /// partition's positions in order, so positions are not used; nor a unit's events, so an event whose unit is not
-    /// exposed yet is held (<see cref="PendingEvents"/>) and applied when the exposure is. Returns false for a message seen before.
+    /// partition's positions in order, so positions are not used; nor a unit's events, so a message carrying a request,
+    /// activity or custom-metric event whose unit no experiment here has seen exposed is refused whole, having recorded
+    /// nothing (<see cref="DeliveryOutcome.UnitNotExposed"/>): the broker redelivers it, by then after the exposure, and
+    /// nothing waits in this process's memory, so a restart loses nothing. With <paramref name="waitForExposure"/> false
+    /// (the broker gave up redelivering) it is applied as it is, and events still unattributed are counted by the engine.
     /// Throws <see cref="InvalidForwardedEventException"/>, having applied and remembered nothing, when any event breaks
     /// <see cref="ForwardedEventRules"/> (redelivering it cannot help: drop it).
     /// </summary>
-    public bool ApplyDelivered(string messageId, ForwardRequest message)
+    public DeliveryOutcome TryApplyDelivered(string messageId, ForwardRequest message, bool waitForExposure = true)
     {
         RefuseInvalid(message);
         var touched = new HashSet<string>(StringComparer.Ordinal);
         lock (_lock)
         {
+            var events = message.Events.Select(logged => logged.Event is { } e ? EventMapping.ToTelemetry(e) : null).ToList();
+            // Checked before the message id is recorded: a message answered RETRY must be applied when it comes back.
+            if (waitForExposure && events.Any(t => t is { } telemetry && telemetry.Kind != TelemetryKind.Exposure && !_aggregator.KnowsUnit(telemetry)))
+            {
+                return DeliveryOutcome.UnitNotExposed;
+            }
             if (!_aggregator.EventIds.TryAdd(StableHash.Of("message:" + messageId)))
             {
-                return false;
+                return DeliveryOutcome.AlreadyApplied;
             }
             _changes++;
-            foreach (var logged in message.Events)
+            foreach (var telemetry in events)
             {
-                if (pending is null)
+                if (telemetry is { } t && _aggregator.Apply(t))
                 {
-                    ApplyEvent(logged, touched);
-                }
-                else
-                {
-                    ApplyOrHold(logged, touched, pending);
+                    Touch(t, touched);
                 }
             }
         }
         Notify(touched);
-        return true;
-    }
-
-    /// <summary>
-    /// Applies a delivered event; holds it when its unit is not exposed yet, since pub/sub may deliver it before the
-    /// exposure; and after an exposure, applies what was held for its unit (the engine still ignores those dated before
-    /// the exposure).
-    /// </summary>
-    private void ApplyOrHold(LoggedEvent logged, HashSet<string> touched, PendingEvents held)
-    {
-        if (logged.Event is not { } e || EventMapping.ToTelemetry(e) is not { } telemetry)
-        {
-            return;
-        }
-        switch (_aggregator.ApplyWithResult(telemetry))
-        {
-            case ApplyResult.Applied:
-                Touch(telemetry, touched);
-                if (telemetry.Kind == TelemetryKind.Exposure && _aggregator.Find(telemetry.ExperimentId!) is { } experiment
-                    && telemetry.UnitId(experiment.Definition.Unit) is { Length: > 0 } unitId)
-                {
-                    foreach (var waiting in held.Take(experiment.Definition.Unit, unitId))
-                    {
-                        if (_aggregator.Reapply(waiting) == ApplyResult.Applied)
-                        {
-                            Touch(waiting, touched);
-                        }
-                    }
-                }
-                break;
-            case ApplyResult.UnknownUnit:
-                held.Add(telemetry);
-                break;
-        }
+        return DeliveryOutcome.Applied;
     }
 
     /// <summary>Restores the last checkpoint (a full record, then the deltas after it), if any: applied = confirmed = its positions.</summary>

@@ -3,6 +3,8 @@ using System.Threading.Channels;
 using Experiments.Contracts.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Experiments.ServiceDefaults.Auth;
+using Experiments.ServiceDefaults.Configuration;
 using Experiments.Statistics.Verdicts;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
@@ -14,7 +16,7 @@ namespace Experiments.Statistics.Sharding;
 /// (<c>Statistics:ShardAddresses</c>) exports and merges them into one verdict (<see cref="ShardMerge"/>), on request,
 /// or whenever a shard's own verdict of a watched experiment moves, paced per experiment like WatchVerdicts.
 /// </summary>
-internal sealed class MergedVerdicts(IOptions<StatisticsOptions> options, TimeProvider time) : IDisposable
+internal sealed class MergedVerdicts(IOptions<StatisticsOptions> options, TimeProvider time, ILogger<MergedVerdicts> logger) : IDisposable
 {
     private readonly Dictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
@@ -23,6 +25,7 @@ internal sealed class MergedVerdicts(IOptions<StatisticsOptions> options, TimePr
     /// <summary>The verdict over every shard, merged now.</summary>
     /// <exception cref="ShardMergeException">No shards are configured, or their aggregates do not add up to the whole experiment.</exception>
     /// <exception cref="ShardUnavailableException">A shard could not be reached or failed.</exception>
+    /// <exception cref="ShardMergeException">A shard refused Statistics:ShardApiKey (a configuration error, logged).</exception>
     /// <exception cref="RpcException">NOT_FOUND: a shard holds no state for the experiment.</exception>
     public async Task<Verdict> MergeAsync(string experimentId, bool full, CancellationToken cancellationToken)
     {
@@ -33,6 +36,10 @@ internal sealed class MergedVerdicts(IOptions<StatisticsOptions> options, TimePr
             {
                 return await new StatisticsShards.StatisticsShardsClient(ChannelTo(address)).ExportAggregatesAsync(new ExportAggregatesRequest { ExperimentId = experimentId },
                     CallOptions(cancellationToken).WithDeadline(DateTime.UtcNow + ExportTimeout));
+            }
+            catch (RpcException e) when (PeerCredentials.Refused(e))
+            {
+                throw Refused(address, Scopes.Internal, e);
             }
             catch (RpcException e) when (e.StatusCode != StatusCode.NotFound && !cancellationToken.IsCancellationRequested)
             {
@@ -121,6 +128,10 @@ internal sealed class MergedVerdicts(IOptions<StatisticsOptions> options, TimePr
         {
             // The watch ended.
         }
+        catch (RpcException e) when (PeerCredentials.Refused(e))
+        {
+            moved.TryComplete(Refused(address, Scopes.Read, e));
+        }
         catch (RpcException e)
         {
             moved.TryComplete(new ShardUnavailableException(address, $"{e.StatusCode} {e.Status.Detail}", e));
@@ -129,6 +140,18 @@ internal sealed class MergedVerdicts(IOptions<StatisticsOptions> options, TimePr
         {
             moved.TryComplete(new ShardUnavailableException(address, e.Message, e));
         }
+    }
+
+    /// <summary>
+    /// A shard that refuses our key will refuse it again: FAILED_PRECONDITION (not UNAVAILABLE, which invites retries),
+    /// and a configuration error in the log naming the setting and the scope the refused call needs (ExportAggregates
+    /// internal, WatchVerdicts read: the key needs both).
+    /// </summary>
+    private ShardMergeException Refused(string address, string scope, RpcException e)
+    {
+        PeerCredentials.LogRefused(logger, "shard " + address, "Statistics:ShardApiKey", scope, e);
+        return new ShardMergeException($"shard {address} refused Statistics:ShardApiKey ({e.StatusCode}: {e.Status.Detail}); " +
+            $"it needs a key with the '{Scopes.Internal}' and '{Scopes.Read}' scopes");
     }
 
     // A shard's export is a few kilobytes per experiment: one that takes longer than this is not coming.

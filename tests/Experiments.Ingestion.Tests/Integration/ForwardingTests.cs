@@ -103,6 +103,11 @@ public sealed class ForwardingTests : IDisposable
         settings["Ingestion:Forwarding:PartitionCount"] = "2";
         settings["Ingestion:Forwarding:Dapr:PubSubName"] = "events-bus";
         await using var host = IngestionHost.Start(_dir.Path, settings);
+        // Calls are refused (UNAVAILABLE) until the service has seen its sidecar answer; under load that takes a moment.
+        using (var ready = new CancellationTokenSource(Patience))
+        {
+            await host.Get<Experiments.ServiceDefaults.Dapr.DaprSidecarReadiness>().WaitAsync(ready.Token);
+        }
         var batch = TestEvents.Batch(1, TestEvents.Request("d-0", "alice"), TestEvents.Exposure("d-1", "bob"), TestEvents.Activity("d-2", "carol"),
             TestEvents.Metric("d-3", 4.5, "dave"), TestEvents.Request("d-4", "erin"), TestEvents.Request("d-5", "alice"));
 

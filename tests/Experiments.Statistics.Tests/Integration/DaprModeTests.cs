@@ -100,7 +100,9 @@ public sealed class DaprModeTests : IAsyncLifetime
             var verdict = await SettledVerdictAsync(host, traffic);
             Assert.Equal(traffic.Exposed, verdict.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
             Assert.Equal(traffic.Requests, verdict.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Select(a => a.Observations));
-            Assert.All(_sidecar.Broker.Answers, a => Assert.Equal("SUCCESS", a.Status));
+            // A request delivered beside its unit's exposure may be answered RETRY first; every message ends acknowledged.
+            Assert.All(_sidecar.Broker.Answers.GroupBy(a => a.Data), m => Assert.Equal("SUCCESS", m.Last().Status));
+            Assert.DoesNotContain(_sidecar.Broker.Answers, a => a.Topic.EndsWith("-dead-letter", StringComparison.Ordinal));
             Assert.Contains("statistics-checkpoint-statistics", _sidecar.Store("statestore").Keys);
             // The service's own state calls carry its token (the test publishes without one).
             Assert.All(_sidecar.Calls.Zip(_sidecar.Tokens).Where(c => c.First.Contains("State", StringComparison.Ordinal)), c => Assert.Equal("sidecar-token", c.Second));
@@ -128,8 +130,10 @@ public sealed class DaprModeTests : IAsyncLifetime
             inOrder = await SettledVerdictAsync(reference, traffic);
         }
 
-        // Every unit's requests, custom metrics and logins published first, its exposure last, delivered shuffled.
+        // Every unit's requests, custom metrics and logins published first, its exposure last, delivered shuffled; those
+        // that come before their exposure are answered RETRY and redelivered (a resiliency policy long enough for it).
         _sidecar.Broker.Shuffle = 7;
+        _sidecar.Broker.MaxAttempts = 10_000;
         await using var host = await AttachedAsync(Host(), _sidecar);
         await DaprPublishing.PublishAsync(_sidecar, "log-a", events.OrderBy(e => e.Event.Exposure is null ? 0 : 1));
         await _sidecar.Broker.WhenIdleAsync(Patience);
@@ -137,6 +141,82 @@ public sealed class DaprModeTests : IAsyncLifetime
 
         Assert.Equal(traffic.Requests, inOrder.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Select(a => a.Observations));
         VerdictAssert.Same(inOrder, verdict, 1e-9);
+        Assert.Contains(_sidecar.Broker.Answers, a => a.Status == "RETRY");
+        Assert.DoesNotContain(_sidecar.Broker.Answers, a => a.Topic.EndsWith("-dead-letter", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_event_whose_unit_is_never_exposed_is_retried_then_taken_from_the_dead_letter_topic_unattributed()
+    {
+        var traffic = new Traffic(68, "exp-1");
+        var events = Forwarding.Log(traffic.Users(4));
+        var orphan = events.First(e => e.Event.Exposure is null && e.Event.UserId == "user-0");
+        _sidecar.Broker.MaxAttempts = 3;
+        await using var host = await AttachedAsync(Host(), _sidecar);
+
+        await DaprPublishing.PublishAsync(_sidecar, "log-a", [orphan]);
+        await _sidecar.Broker.WhenIdleAsync(Patience);
+
+        Assert.Equal([("experiment-events", "RETRY"), ("experiment-events", "RETRY"), ("experiment-events", "RETRY"), ("experiment-events-dead-letter", "SUCCESS")],
+            _sidecar.Broker.Answers.Select(a => (a.Topic, a.Status)));
+        // Taken once, as it is: its unit has no exposure, so nothing is attributed (and the definitions stay known).
+        var verdict = await host.Client().WaitForVerdictAsync("exp-1", _ => true);
+        Assert.Equal(0, verdict.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Sum(a => a.Observations));
+    }
+
+    [Fact]
+    public async Task Events_awaiting_their_exposure_when_the_process_is_killed_are_counted_once_after_it_restarts()
+    {
+        var traffic = new Traffic(69, "exp-1");
+        var events = Forwarding.Log(traffic.Users(40));
+        // The exposures of every other user are published only while the process is down: their events wait for them.
+        var late = events.Where(e => e.Event.Exposure is not null && int.Parse(e.Event.UserId["user-".Length..], System.Globalization.CultureInfo.InvariantCulture) % 2 == 1).ToList();
+        var first = events.Except(late).ToList();
+        var waiting = first.Count(e => late.Any(x => x.Event.UserId == e.Event.UserId));
+        _sidecar.Broker.MaxAttempts = 10_000;
+        string[] arguments =
+        [
+            "--Data:Folder=" + _data.Path, "--Statistics:AssignmentAddress=" + _assignment.Address, "--Statistics:VerdictInterval=00:00:00.050",
+            "--Statistics:CheckpointInterval=00:00:00.050", "--Dapr:HttpPort=" + _sidecar.HttpPort, "--Dapr:GrpcPort=" + _sidecar.GrpcPort,
+        ];
+
+        await using (var statistics = await StartAttachedAsync(arguments))
+        {
+            await DaprPublishing.PublishAsync(_sidecar, "log-a", first);
+            // Everything else acknowledged; the late users' events answered RETRY, so the broker, not the process, holds them.
+            await IntakeTests.WaitUntilAsync(() =>
+            {
+                var answers = _sidecar.Broker.Answers;
+                var acknowledged = answers.Where(a => a.Status == "SUCCESS").Select(a => a.Data).ToHashSet();
+                return acknowledged.Count == first.Count - waiting
+                    && answers.Where(a => a.Status == "RETRY" && !acknowledged.Contains(a.Data)).Select(a => a.Data).Distinct().Count() == waiting;
+            }, Patience);
+            _sidecar.Broker.Detach("statistics");
+            await statistics.KillAsync();
+        }
+
+        await DaprPublishing.PublishAsync(_sidecar, "log-a", late);
+        // And a redelivery of messages acknowledged before the kill, as after a lost acknowledgement.
+        await DaprPublishing.PublishAsync(_sidecar, "log-a", first.Take(20));
+        await using var restarted = await StartAttachedAsync(arguments);
+        await _sidecar.Broker.WhenIdleAsync(Patience);
+
+        var verdict = await new StatisticsClient(GrpcChannel.ForAddress(restarted.Address).WithApiKey("dev-local-key")).WaitForVerdictAsync("exp-1",
+            v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == traffic.Exposed.Sum() && v.KpiResults[0].Arms.Sum(a => a.Observations) >= traffic.Requests.Sum(), Patience);
+        await Task.Delay(300);
+        verdict = await new StatisticsClient(GrpcChannel.ForAddress(restarted.Address).WithApiKey("dev-local-key")).GetVerdictAsync(new GetVerdictRequest { ExperimentId = "exp-1" });
+        Assert.Equal(traffic.Exposed, verdict.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
+        Assert.Equal(traffic.Requests, verdict.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Select(a => a.Observations));
+        Assert.DoesNotContain(_sidecar.Broker.Answers, a => a.Topic.EndsWith("-dead-letter", StringComparison.Ordinal));
+    }
+
+    private async Task<ServiceProcess> StartAttachedAsync(string[] arguments)
+    {
+        var statistics = await ServiceProcess.StartAsync("Experiments.Statistics", arguments);
+        var h2c = new HttpClient { BaseAddress = new Uri(statistics.Address), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        await IntakeTests.WaitUntilAsync(() => h2c.GetAsync("dapr/subscribe").Result.IsSuccessStatusCode, Patience);
+        await _sidecar.Broker.AttachAsync("statistics", h2c);
+        return statistics;
     }
 
     [Fact]
@@ -222,13 +302,16 @@ public sealed class DaprModeTests : IAsyncLifetime
         var health = new Grpc.Health.V1.Health.HealthClient(channel);
 
         await IntakeTests.WaitUntilAsync(() => statistics.Output.Contains("waiting for the Dapr sidecar", StringComparison.Ordinal), Patience);
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest())).Status);
+        for (var probe = 0; probe < 3; probe++)
+        {
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest())).Status);
+        }
         _sidecar.Healthy = true;
         await IntakeTests.WaitUntilAsync(() => health.Check(new HealthCheckRequest()).Status == HealthCheckResponse.Types.ServingStatus.Serving, Patience);
 
         var lines = statistics.Output.Split('\n').Where(l => l.Contains("Dapr sidecar", StringComparison.Ordinal) || l.Contains("   at ", StringComparison.Ordinal)).ToList();
-        // The waiter says it once (health checks repeat their own failure message at each probe, as the host logs them).
-        var told = lines.Where(l => l.TrimStart().StartsWith("waiting for the Dapr sidecar", StringComparison.Ordinal)).ToList();
+        // Said once, whatever else is logged meanwhile (health probes log their own short reason at each probe).
+        var told = statistics.Output.Split('\n').Where(l => l.Contains("waiting for the Dapr sidecar", StringComparison.Ordinal)).ToList();
         Assert.Contains("127.0.0.1:" + _sidecar.HttpPort, Assert.Single(told), StringComparison.Ordinal);
         Assert.DoesNotContain(lines, l => l.Contains("   at ", StringComparison.Ordinal));
         Assert.False(statistics.HasExited);

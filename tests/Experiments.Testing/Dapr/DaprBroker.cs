@@ -63,7 +63,10 @@ public sealed class DaprBroker : IAsyncDisposable
         }
     }
 
-    /// <summary>Attaches an app (as its sidecar would start it): its subscriptions are read at once and delivery begins.</summary>
+    /// <summary>
+    /// Attaches an app (as its sidecar would start it): its subscriptions are read at once and delivery begins, with the
+    /// HTTP version <paramref name="app"/> defaults to (daprd's --app-protocol: http is HTTP/1.1, h2c is HTTP/2).
+    /// </summary>
     public async Task AttachAsync(string appId, HttpClient app, string? appApiToken = null)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -188,7 +191,14 @@ public sealed class DaprBroker : IAsyncDisposable
         string status;
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, subscription.Route) { Content = new ByteArrayContent(CloudEvent(message)) };
+            // The app's protocol as daprd's --app-protocol gives it (http: HTTP/1.1, h2c: HTTP/2 without TLS), which is
+            // what the app's client was made for; a request message would otherwise go out as HTTP/1.1 whatever the client says.
+            using var request = new HttpRequestMessage(HttpMethod.Post, subscription.Route)
+            {
+                Content = new ByteArrayContent(CloudEvent(message)),
+                Version = app.Client.DefaultRequestVersion,
+                VersionPolicy = app.Client.DefaultVersionPolicy,
+            };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/cloudevents+json");
             if (app.Token is { Length: > 0 } token)
             {
