@@ -21,7 +21,7 @@ public static class BrokerApp
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         if (quiet)
         {
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            DemoLogging.Quiet(builder.Logging);
         }
         var app = builder.Build();
         app.MapPost("/orders", async (BrokerOrder order, CancellationToken ct) =>

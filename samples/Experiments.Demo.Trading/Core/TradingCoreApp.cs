@@ -27,7 +27,7 @@ public static class TradingCoreApp
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         if (options.Quiet)
         {
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            DemoLogging.Quiet(builder.Logging);
         }
         if (options.Clock is { } clock)
         {

@@ -17,7 +17,7 @@ public static class SupplierApp
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         if (quiet)
         {
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            DemoLogging.Quiet(builder.Logging);
         }
         builder.Services.AddGrpc();
         builder.Services.AddSingleton<PriceBook>();
