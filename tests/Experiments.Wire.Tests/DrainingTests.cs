@@ -6,7 +6,8 @@ using Grpc.Net.Client;
 namespace Experiments.Wire.Tests;
 
 /// <summary>
-/// An orchestrator's SIGTERM: health watchers learn NOT_SERVING before the port closes, and the process exits by itself.
+/// An orchestrator's SIGTERM: health watchers learn NOT_SERVING before the port closes, and the process exits by itself
+/// within seconds though a client holds a stream open.
 /// </summary>
 public sealed class DrainingTests
 {
@@ -30,6 +31,7 @@ public sealed class DrainingTests
             seen.Add(watch.ResponseStream.Current.Status);
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, seen[0]);
 
+            var stopping = System.Diagnostics.Stopwatch.StartNew();
             service.Terminate();
             try
             {
@@ -44,7 +46,10 @@ public sealed class DrainingTests
             }
 
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, seen[^1]);
-            Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the service did not exit within 30 s of SIGTERM:\n" + service.Output);
+            // A client holding a stream open (this watch, as ingestion holds its Forward stream) must not hold the exit
+            // until Kestrel's 30 s shutdown timeout: "within a few seconds" is read generously as 10 s on a loaded machine.
+            Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(10)),
+                $"the service did not exit within 10 s of SIGTERM ({stopping.Elapsed.TotalSeconds:0.0} s so far):\n" + service.Output);
         }
         finally
         {
