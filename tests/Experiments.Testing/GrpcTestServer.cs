@@ -1,5 +1,11 @@
+using System.Net;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -7,34 +13,55 @@ using Microsoft.Extensions.Logging;
 namespace Experiments.Testing;
 
 /// <summary>
-/// A small in-memory gRPC server a test assembles itself (a double of a peer service): Grpc.AspNetCore with health
-/// and reflection, plus the services the test adds and maps.
+/// A small gRPC server a test assembles itself (a double of a peer service): Grpc.AspNetCore with health and
+/// reflection, plus the services the test adds and maps. In memory, or on Kestrel at 127.0.0.1 (HTTP/2 only, as h2c
+/// gRPC needs) when a peer in another process must reach it.
 /// </summary>
 public sealed class GrpcTestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly TestServer? _server;
 
-    private GrpcTestServer(WebApplication app)
+    private GrpcTestServer(WebApplication app, bool loopback)
     {
         _app = app;
-        Server = app.GetTestServer();
+        if (loopback)
+        {
+            Address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        }
+        else
+        {
+            _server = app.GetTestServer();
+        }
     }
 
-    public TestServer Server { get; }
+    /// <summary>The in-memory server; only for a server not started on loopback.</summary>
+    public TestServer Server => _server ?? throw new InvalidOperationException("This server listens on loopback: use Address.");
+
+    /// <summary>The loopback address (<c>http://127.0.0.1:PORT</c>) of a server started on loopback; null in memory.</summary>
+    public string? Address { get; }
 
     public IServiceProvider Services => _app.Services;
 
     /// <summary>
     /// Builds and starts a server: <paramref name="configureServices"/> adds services (AddGrpc is already called),
-    /// <paramref name="mapEndpoints"/> maps them; health and reflection are mapped after.
+    /// <paramref name="mapEndpoints"/> maps them; health and reflection are mapped after. In memory unless
+    /// <paramref name="loopback"/>.
     /// </summary>
-    public static async Task<GrpcTestServer> StartAsync(Action<IServiceCollection> configureServices, Action<WebApplication> mapEndpoints)
+    public static async Task<GrpcTestServer> StartAsync(Action<IServiceCollection> configureServices, Action<WebApplication> mapEndpoints, bool loopback = false)
     {
         ArgumentNullException.ThrowIfNull(configureServices);
         ArgumentNullException.ThrowIfNull(mapEndpoints);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseTestServer();
+        if (loopback)
+        {
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+        }
+        else
+        {
+            builder.WebHost.UseTestServer();
+        }
         builder.Services.AddGrpc();
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks();
@@ -44,10 +71,11 @@ public sealed class GrpcTestServer : IAsyncDisposable
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         await app.StartAsync().ConfigureAwait(false);
-        return new GrpcTestServer(app);
+        return new GrpcTestServer(app, loopback);
     }
 
-    public GrpcChannel CreateChannel(GrpcChannelOptions? options = null) => Server.CreateGrpcChannel(options);
+    public GrpcChannel CreateChannel(GrpcChannelOptions? options = null) =>
+        Address is null ? Server.CreateGrpcChannel(options) : GrpcChannel.ForAddress(Address, options ?? new GrpcChannelOptions());
 
     public async ValueTask DisposeAsync()
     {

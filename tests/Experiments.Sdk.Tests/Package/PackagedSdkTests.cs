@@ -70,10 +70,10 @@ public sealed class PackagedSdkTests(ITestOutputHelper output)
 
             // Run it against an ingestion double on a loopback port and call it as a client would.
             var ingestion = new FakeIngestion();
-            await using var ingestionServer = await LoopbackIngestion.StartAsync(ingestion);
+            await using var ingestionServer = await FakeIngestion.StartAsync(ingestion, loopback: true);
             await using var backend = await FreshBackend.StartAsync(Path.Combine(built, "Fresh.Backend.dll"), new Dictionary<string, string>
             {
-                ["Experiments__IngestionAddress"] = ingestionServer.Address,
+                ["Experiments__IngestionAddress"] = ingestionServer.Address!,
                 ["Experiments__ClientId"] = "metadata:x-client-id",
                 ["Experiments__FlushInterval"] = "00:00:00.050",
                 ["Logging__LogLevel__Default"] = "Warning",

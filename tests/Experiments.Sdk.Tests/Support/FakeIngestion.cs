@@ -49,10 +49,12 @@ internal sealed class FakeIngestion
         }
     }
 
-    public static async Task<GrpcTestServer> StartAsync(FakeIngestion fake) =>
+    /// <summary>Serves <paramref name="fake"/> in memory, or on 127.0.0.1 for an app in another process (<paramref name="loopback"/>).</summary>
+    public static async Task<GrpcTestServer> StartAsync(FakeIngestion fake, bool loopback = false) =>
         await GrpcTestServer.StartAsync(
             services => services.AddSingleton(fake),
-            app => app.MapGrpcService<Service>());
+            app => app.MapGrpcService<Service>(),
+            loopback);
 
     private async Task<IngestResponse> CommitAsync(EventBatch batch, ServerCallContext context)
     {
