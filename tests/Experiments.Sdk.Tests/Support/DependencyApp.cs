@@ -1,3 +1,4 @@
+using Experiments.Testing;
 using Experiments.Testing.V1;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -22,10 +23,12 @@ namespace Experiments.Sdk.Tests.Support;
 internal sealed class DependencyApp : IAsyncDisposable
 {
     private readonly WebApplication[] _apps;
+    private readonly GrpcTestServer _supplier;
 
-    private DependencyApp(WebApplication[] apps, string httpAddress, string grpcAddress)
+    private DependencyApp(WebApplication[] apps, GrpcTestServer supplier, string httpAddress, string grpcAddress)
     {
         _apps = apps;
+        _supplier = supplier;
         Client = new HttpClient { BaseAddress = new Uri(httpAddress) };
         GrpcAddress = grpcAddress;
     }
@@ -51,12 +54,7 @@ internal sealed class DependencyApp : IAsyncDisposable
         });
         await brokerApp.StartAsync();
 
-        var supplier = Quiet(WebApplication.CreateSlimBuilder());
-        supplier.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
-        supplier.Services.AddGrpc();
-        var supplierApp = supplier.Build();
-        supplierApp.MapGrpcService<StampedEchoService>();
-        await supplierApp.StartAsync();
+        var supplier = await GrpcTestServer.StartAsync(_ => { }, app => app.MapGrpcService<StampedEchoService>(), loopback: true);
 
         var backend = Quiet(WebApplication.CreateSlimBuilder());
         backend.WebHost.ConfigureKestrel(k =>
@@ -73,7 +71,7 @@ internal sealed class DependencyApp : IAsyncDisposable
         backend.Services.AddExperiments(configure).WithStaleness<EchoResponse>(StampedEchoService.SourceTimeOf);
         backend.Services.AddHttpClient("broker", c => c.BaseAddress = new Uri(brokerAddress ?? AddressOf(brokerApp)))
             .AddExperimentsTelemetry("broker", "/orders/{id}");
-        backend.Services.AddGrpcClient<EchoService.EchoServiceClient>(o => o.Address = new Uri(AddressOf(supplierApp)))
+        backend.Services.AddGrpcClient<EchoService.EchoServiceClient>(o => o.Address = new Uri(supplier.Address!))
             .AddExperimentsTelemetry("supplier");
         var app = backend.Build();
         app.UseExperiments();
@@ -111,7 +109,7 @@ internal sealed class DependencyApp : IAsyncDisposable
         });
         await app.StartAsync();
         var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.ToArray();
-        return new DependencyApp([app, brokerApp, supplierApp], addresses[0], addresses[1]);
+        return new DependencyApp([app, brokerApp], supplier, addresses[0], addresses[1]);
     }
 
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? userId, string? clientId = null)
@@ -136,6 +134,7 @@ internal sealed class DependencyApp : IAsyncDisposable
             await app.StopAsync();
             await app.DisposeAsync();
         }
+        await _supplier.DisposeAsync();
     }
 
     private static WebApplicationBuilder Quiet(WebApplicationBuilder builder)
