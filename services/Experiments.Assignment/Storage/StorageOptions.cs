@@ -9,7 +9,8 @@ namespace Experiments.Assignment.Storage;
 /// </summary>
 public sealed class StorageOptions
 {
-    public string DataFolder { get; set; } = Path.Combine("data", "assignment");
+    /// <summary>Set from <c>Data:Folder</c>, resolved against the content root (ServiceDefaults' DataFolder.Resolve).</summary>
+    public string DataFolder { get; set; } = "";
 
     public int? DaprHttpPort { get; set; }
 
