@@ -175,7 +175,16 @@ internal sealed class TelemetrySender(
         var call = _call;
         using var acknowledgement = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         acknowledgement.CancelAfter(_options.AcknowledgementTimeout);
-        await call.RequestStream.WriteAsync(batch).WaitAsync(acknowledgement.Token).ConfigureAwait(false);
+        try
+        {
+            await call.RequestStream.WriteAsync(batch).WaitAsync(acknowledgement.Token).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException) when (EndedWith(call) is { } ended)
+        {
+            // The server ended the call before this write ("the call is complete"): its status and trailers say why,
+            // e.g. RESOURCE_EXHAUSTED with a pushback to honour.
+            throw ended;
+        }
         while (await call.ResponseStream.MoveNext(acknowledgement.Token).ConfigureAwait(false))
         {
             var response = call.ResponseStream.Current;
@@ -184,9 +193,27 @@ internal sealed class TelemetrySender(
                 return response;
             }
         }
-        // The server ended the call: its status says why (OK here still means the batch was not acknowledged).
-        var status = call.GetStatus();
-        throw new RpcException(status.StatusCode == StatusCode.OK ? new Status(StatusCode.Unavailable, "ingestion ended the stream before acknowledging the batch") : status, call.GetTrailers());
+        // The server ended the call: its status says why.
+        throw EndedWith(call)!;
+    }
+
+    /// <summary>
+    /// The status the call ended with, as an exception (OK too is a failure here: the batch was not acknowledged); null
+    /// while it has not ended.
+    /// </summary>
+    private static RpcException? EndedWith(AsyncDuplexStreamingCall<EventBatch, IngestResponse> call)
+    {
+        try
+        {
+            var status = call.GetStatus();
+            return new RpcException(
+                status.StatusCode == StatusCode.OK ? new Status(StatusCode.Unavailable, "ingestion ended the stream before acknowledging the batch") : status,
+                call.GetTrailers());
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private async Task CloseCallAsync()
