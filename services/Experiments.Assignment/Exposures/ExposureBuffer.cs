@@ -20,7 +20,7 @@ public sealed class ExposureBuffer
     {
         _metrics = metrics;
         _time = time;
-        Enabled = !string.IsNullOrEmpty(options.Value.IngestionAddress);
+        Enabled = !string.IsNullOrEmpty(options.Value.IngestionAddress) || !string.IsNullOrEmpty(options.Value.DaprAppId);
         _channel = Channel.CreateBounded<Event>(new BoundedChannelOptions(Math.Max(1, options.Value.BufferCapacity))
         {
             FullMode = BoundedChannelFullMode.Wait,

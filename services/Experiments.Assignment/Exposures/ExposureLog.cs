@@ -4,7 +4,7 @@ namespace Experiments.Assignment.Exposures;
 
 internal static partial class ExposureLog
 {
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Exposure reporting is off: Exposures:IngestionAddress is not set")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Exposure reporting is off: neither Exposures:IngestionAddress nor Exposures:DaprAppId is set")]
     public static partial void Disabled(ILogger logger);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Dropped {Count} exposures: {Reason}")]

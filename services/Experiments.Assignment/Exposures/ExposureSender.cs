@@ -99,7 +99,7 @@ public sealed class ExposureSender(
         catch (RpcException exception) when (!stoppingToken.IsCancellationRequested && PeerCredentials.Refused(exception))
         {
             metrics.Dropped(events.Count, "credentials_refused");
-            PeerCredentials.LogRefused(logger, "The ingestion service at " + _options.IngestionAddress, "Exposures:ApiKey", Scopes.Ingest, exception);
+            PeerCredentials.LogRefused(logger, "The ingestion service at " + (_options.IngestionAddress is { Length: > 0 } address ? address : "Dapr app id " + _options.DaprAppId), "Exposures:ApiKey", Scopes.Ingest, exception);
         }
         catch (RpcException exception) when (!stoppingToken.IsCancellationRequested)
         {

@@ -13,8 +13,9 @@ namespace Experiments.Testing.Dapr;
 /// A stand-in for daprd on two loopback ports, speaking Dapr's own APIs as the Dapr .NET SDK uses them: the gRPC
 /// service <c>dapr.proto.runtime.v1.Dapr</c> (HTTP/2) for state — GetState, GetBulkState, SaveState and
 /// ExecuteStateTransaction with ETags (<see cref="DaprStateStore"/>) — and publishing (PublishEvent, BulkPublishEvent),
-/// the HTTP port (HTTP/1.1) for <c>/v1.0/healthz</c> and <c>/v1.0/healthz/outbound</c>, and the app callbacks for
-/// delivery (<see cref="DaprBroker"/>). One double can serve several apps, as one Redis serves several sidecars.
+/// the HTTP port (HTTP/1.1) for <c>/v1.0/healthz</c> and <c>/v1.0/healthz/outbound</c>, the app callbacks for
+/// delivery (<see cref="DaprBroker"/>), and gRPC service invocation: a call with <c>dapr-app-id</c> is proxied to the
+/// app registered with <see cref="RouteApp"/>. One double can serve several apps, as one Redis serves several sidecars.
 /// </summary>
 public sealed class DaprSidecarDouble : IAsyncDisposable
 {
@@ -22,6 +23,7 @@ public sealed class DaprSidecarDouble : IAsyncDisposable
     private readonly Dictionary<string, DaprStateStore> _stores = new(StringComparer.Ordinal);
     private readonly List<string> _calls = [];
     private readonly List<string?> _tokens = [];
+    private readonly Dictionary<string, Uri> _apps = new(StringComparer.Ordinal);
     private WebApplication? _app;
 
     private DaprSidecarDouble(IEnumerable<string> stores)
@@ -47,7 +49,7 @@ public sealed class DaprSidecarDouble : IAsyncDisposable
     /// <summary>Picks which entry ids of the next bulk publish fail; cleared once used.</summary>
     public Func<IReadOnlyList<string>, IReadOnlyList<string>>? FailNextBulkPublish { get; set; }
 
-    /// <summary>"GetState statestore/key", "BulkPublishEvent pubsub/topic", … in arrival order.</summary>
+    /// <summary>"GetState statestore/key", "BulkPublishEvent pubsub/topic", "Invoke ingestion/experiments.v1.Ingestion/IngestBatch", … in arrival order.</summary>
     public IReadOnlyList<string> Calls
     {
         get
@@ -68,6 +70,32 @@ public sealed class DaprSidecarDouble : IAsyncDisposable
             {
                 return [.. _tokens];
             }
+        }
+    }
+
+    /// <summary>Where a call with <c>dapr-app-id: <paramref name="appId"/></c> goes (an app's gRPC address).</summary>
+    public void RouteApp(string appId, string address)
+    {
+        lock (_lock)
+        {
+            _apps[appId] = new Uri(address);
+        }
+    }
+
+    internal Uri? AppAddress(string appId)
+    {
+        lock (_lock)
+        {
+            return _apps.GetValueOrDefault(appId);
+        }
+    }
+
+    internal void RecordInvocation(string call, string? token)
+    {
+        lock (_lock)
+        {
+            _calls.Add("Invoke " + call);
+            _tokens.Add(string.IsNullOrEmpty(token) ? null : token);
         }
     }
 
@@ -94,6 +122,7 @@ public sealed class DaprSidecarDouble : IAsyncDisposable
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(sidecar);
         builder.Services.AddSingleton<DaprStateApi>();
+        builder.Services.AddSingleton<DaprInvocation>();
         sidecar.HttpPort = FreePort();
         sidecar.GrpcPort = FreePort();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -102,6 +131,10 @@ public sealed class DaprSidecarDouble : IAsyncDisposable
             kestrel.Listen(IPAddress.Loopback, sidecar.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
         });
         var app = builder.Build();
+        var invocation = app.Services.GetRequiredService<DaprInvocation>();
+        app.Use((context, next) => context.Connection.LocalPort == sidecar.GrpcPort && context.Request.Headers["dapr-app-id"] is [{ Length: > 0 } appId, ..]
+            ? invocation.InvokeAsync(context, appId)
+            : next(context));
         app.MapGrpcService<DaprStateApi>();
         app.MapGet("/v1.0/healthz", () => sidecar.Healthy ? Results.NoContent() : Results.StatusCode(500));
         app.MapGet("/v1.0/healthz/outbound", () => sidecar.Healthy ? Results.NoContent() : Results.StatusCode(500));
