@@ -1,12 +1,15 @@
+using Experiments.ServiceDefaults.Auth;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Infrastructure;
 using Microsoft.AspNetCore.Authorization.Policy;
 
 namespace Experiments.Statistics.Dashboard;
 
 /// <summary>
-/// What a visitor without the read scope gets: JSON and SSE calls (<c>/api/…</c>) answer 401 or 403 with a message and
-/// no data; pages send a stranger to the sign-in page and show a signed-in visitor without read why they are refused.
+/// What a visitor without the scope a route needs (read; capture for the traffic page) gets: JSON and SSE calls
+/// (<c>/api/…</c>) answer 401 or 403 with a message naming the missing scope and no data; pages send a stranger to the
+/// sign-in page and show a signed-in visitor without the scope why they are refused.
 /// </summary>
 internal sealed class DashboardChallenge(SignInPage page) : IAuthorizationMiddlewareResultHandler
 {
@@ -22,7 +25,10 @@ internal sealed class DashboardChallenge(SignInPage page) : IAuthorizationMiddle
         if (authorizeResult.Forbidden)
         {
             var name = context.User.Identity?.Name ?? "this account";
-            var message = $"'{name}' lacks the read scope the dashboard needs: sign in with a key that has it.";
+            var scope = MissingScope(context, policy);
+            var message = scope == Scopes.Read
+                ? $"'{name}' lacks the read scope the dashboard needs: sign in with a key that has it."
+                : $"'{name}' lacks the {scope} scope this page needs: sign in with a key that has it.";
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             await (api ? DashboardEndpoints.WriteErrorAsync(context, message) : page.WriteAsync(context, message, request.Path + request.QueryString));
             return;
@@ -38,4 +44,11 @@ internal sealed class DashboardChallenge(SignInPage page) : IAuthorizationMiddle
         }
         context.Response.Redirect(SignInPage.Path + QueryString.Create(SignInPage.ReturnUrlField, request.Path + request.QueryString));
     }
+
+    /// <summary>The first scope the policy asks for that the visitor lacks.</summary>
+    private static string MissingScope(HttpContext context, AuthorizationPolicy policy) =>
+        policy.Requirements.OfType<ClaimsAuthorizationRequirement>()
+            .Where(r => r.ClaimType == Scopes.ClaimType)
+            .SelectMany(r => r.AllowedValues ?? [])
+            .FirstOrDefault(scope => !context.User.HasClaim(Scopes.ClaimType, scope)) ?? Scopes.Read;
 }

@@ -7,14 +7,15 @@ using Google.Protobuf;
 namespace Experiments.Statistics.Dashboard;
 
 /// <summary>
-/// The dashboard's HTTP surface: the two pages (experiment list, experiment), their assets, and JSON that is the
+/// The dashboard's HTTP surface: the pages (experiment list, experiment, traffic), their assets, and JSON that is the
 /// protobuf JSON mapping of the very messages the gRPC API returns — Verdict (GetVerdict's cache, FULL view),
-/// GetVerdictHistoryResponse points, ListAuditEntriesResponse, Experiment — so the page shows GetVerdict's numbers
-/// and computes none of its own. Live updates are Server-Sent Events fed by the same verdict cache. One experiment whose
-/// definition or verdict cannot be written (a value protobuf's JSON mapping refuses) is logged and shown as an error
-/// of that experiment, never a failed page: the other experiments still render.
+/// GetVerdictHistoryResponse points, ListAuditEntriesResponse, Experiment, ingestion's TrafficReport — so the pages show
+/// the services' numbers and compute none of their own. Live updates are Server-Sent Events fed by the same verdict
+/// cache. One experiment whose definition or verdict cannot be written (a value protobuf's JSON mapping refuses) is
+/// logged and shown as an error of that experiment, never a failed page: the other experiments still render.
 /// </summary>
-internal sealed class DashboardEndpoints(VerdictBook verdicts, StatisticsShard shard, AuditTrail audit, DashboardOptions options, ILogger logger)
+internal sealed partial class DashboardEndpoints(
+    VerdictBook verdicts, StatisticsShard shard, AuditTrail audit, TrafficReports traffic, DashboardOptions options, ILogger logger)
 {
     // Default values too: a client must not mistake a missing `passed: false` for an unknown.
     private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
@@ -24,7 +25,8 @@ internal sealed class DashboardEndpoints(VerdictBook verdicts, StatisticsShard s
 
     /// <summary>
     /// The pipeline and routes. Host filtering comes before anything that answers, and when <paramref name="access"/>
-    /// requires sign-in every page, JSON and SSE route needs the read scope; the assets (no data) and sign-in stay open.
+    /// requires sign-in every page, JSON and SSE route needs the read scope — the traffic page and its JSON the capture
+    /// scope, as they hold client ids and what clients send; the assets (no data) and sign-in stay open.
     /// </summary>
     public void Map(WebApplication app, DashboardAccess access)
     {
@@ -75,6 +77,13 @@ internal sealed class DashboardEndpoints(VerdictBook verdicts, StatisticsShard s
         data.MapGet("/api/experiments/{id}/history", HistoryAsync);
         data.MapGet("/api/experiments/{id}/audit", AuditAsync);
         data.MapGet("/api/live", LiveAsync);
+        var captures = app.MapGroup("");
+        if (access.RequireSignIn)
+        {
+            captures.RequireAuthorization(DashboardSignIn.CapturePolicy);
+        }
+        captures.MapGet("/traffic", context => Asset(context, "index.html"));
+        captures.MapGet("/api/traffic", TrafficAsync);
     }
 
     /// <summary>Whether this dashboard asks for a sign-in and who is signed in: what the top bar shows.</summary>

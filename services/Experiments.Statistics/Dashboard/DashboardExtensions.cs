@@ -1,4 +1,7 @@
+using Experiments.Contracts.V1;
+using Experiments.ServiceDefaults.Clients;
 using Experiments.Statistics.Dashboard;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -12,6 +15,13 @@ public static class DashboardExtensions
     {
         builder.Services.AddOptions<DashboardOptions>().BindConfiguration("Dashboard");
         builder.Services.AddSingleton<AuditTrail>();
+        builder.Services.AddSingleton<TrafficReports>();
+        // Created only once the traffic page is asked for with Dashboard:IngestionAddress set (TrafficReports checks it first).
+        builder.Services.AddPeerClient<Captures.CapturesClient>(provider =>
+        {
+            var settings = provider.GetRequiredService<IOptions<DashboardOptions>>().Value;
+            return new PeerAddress(new Uri(settings.IngestionAddress), settings.IngestionApiKey);
+        });
         builder.Services.AddHostedService<DashboardServer>();
         return builder;
     }

@@ -10,7 +10,8 @@ namespace Experiments.Statistics.Dashboard;
 
 /// <summary>
 /// Sign-in through an OpenID Connect provider (<see cref="DashboardOpenIdConnectOptions"/>): the code flow with PKCE,
-/// ending in the same session cookie as a key sign-in, with the read scope when the user carries the configured claim.
+/// ending in the same session cookie as a key sign-in, with the read scope when the user carries the configured claim
+/// (and the capture scope when they carry its claim).
 /// </summary>
 internal static class DashboardOpenIdConnect
 {
@@ -45,6 +46,10 @@ internal static class DashboardOpenIdConnect
                 if (context.Principal?.Identity is ClaimsIdentity identity && MayRead(identity, provider))
                 {
                     identity.AddClaim(new Claim(Scopes.ClaimType, Scopes.Read));
+                    if (MayCapture(identity, provider))
+                    {
+                        identity.AddClaim(new Claim(Scopes.ClaimType, Scopes.Capture));
+                    }
                 }
                 return Task.CompletedTask;
             };
@@ -77,4 +82,8 @@ internal static class DashboardOpenIdConnect
     private static bool MayRead(ClaimsIdentity identity, DashboardOpenIdConnectOptions provider) =>
         provider.ReadClaimType.Length == 0
         || identity.FindAll(provider.ReadClaimType).Any(c => provider.ReadClaimValue.Length == 0 || string.Equals(c.Value, provider.ReadClaimValue, StringComparison.Ordinal));
+
+    private static bool MayCapture(ClaimsIdentity identity, DashboardOpenIdConnectOptions provider) =>
+        provider.CaptureClaimType.Length > 0
+        && identity.FindAll(provider.CaptureClaimType).Any(c => provider.CaptureClaimValue.Length == 0 || string.Equals(c.Value, provider.CaptureClaimValue, StringComparison.Ordinal));
 }

@@ -4,7 +4,8 @@ namespace Experiments.Statistics.Dashboard;
 /// Sign-in to the dashboard through an OpenID Connect identity provider (section <c>Dashboard:OpenIdConnect</c>), offered
 /// beside API keys on the sign-in page. Off until <see cref="Authority"/> and <see cref="ClientId"/> are set. Defaults: the
 /// authorization-code flow with PKCE, callback <c>/signin-oidc</c>, HTTPS metadata required, every user the provider
-/// signs in may read unless <see cref="ReadClaimType"/> names a claim they must carry.
+/// signs in may read unless <see cref="ReadClaimType"/> names a claim they must carry, and none may see the traffic page
+/// (captured client traffic) unless <see cref="CaptureClaimType"/> names the claim that allows it.
 /// </summary>
 public sealed class DashboardOpenIdConnectOptions
 {
@@ -25,6 +26,12 @@ public sealed class DashboardOpenIdConnectOptions
 
     /// <summary>The value <see cref="ReadClaimType"/> must have (one of several values of an array claim, e.g. a group).</summary>
     public string ReadClaimValue { get; set; } = "";
+
+    /// <summary>When set, users whose ID token carries this claim (with <see cref="CaptureClaimValue"/>, when set) also get the capture scope.</summary>
+    public string CaptureClaimType { get; set; } = "";
+
+    /// <summary>The value <see cref="CaptureClaimType"/> must have (e.g. a group).</summary>
+    public string CaptureClaimValue { get; set; } = "";
 
     public bool RequireHttpsMetadata { get; set; } = true;
 

@@ -4,7 +4,8 @@ namespace Experiments.Statistics.Dashboard;
 /// Settings of the verdict dashboard (section <c>Dashboard</c>). Defaults: enabled, served over HTTP/1.1 at
 /// <c>http://127.0.0.1:5180</c>, open on loopback and behind a sign-in (the services' API keys with the read scope)
 /// whenever it listens beyond loopback, answering only Host names of its own addresses, sessions of 8 hours, live
-/// updates at most once a second per experiment, at most 300 points per over-time chart, 3 s to reach the assignment service.
+/// updates at most once a second per experiment, at most 300 points per over-time chart, 3 s to reach the assignment service,
+/// no ingestion service (the traffic page says so) and 10 s for a traffic report.
 /// </summary>
 public sealed class DashboardOptions
 {
@@ -46,4 +47,16 @@ public sealed class DashboardOptions
 
     /// <summary>Deadline of a ListAuditEntries call to the assignment service.</summary>
     public TimeSpan AuditTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// gRPC address of the ingestion service whose Captures.GetTrafficReport the traffic page shows (e.g.
+    /// <c>http://127.0.0.1:5101</c>); empty: the page says no ingestion service is configured.
+    /// </summary>
+    public string IngestionAddress { get; set; } = "";
+
+    /// <summary>API key sent to the ingestion service; it needs the <c>capture</c> scope (captures hold what clients send).</summary>
+    public string IngestionApiKey { get; set; } = "";
+
+    /// <summary>Deadline of a GetTrafficReport call: a report over a day of captures reads all of them.</summary>
+    public TimeSpan TrafficTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

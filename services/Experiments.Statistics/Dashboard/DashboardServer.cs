@@ -19,7 +19,7 @@ namespace Experiments.Statistics.Dashboard;
 /// for a sign-in (<see cref="DashboardSignIn"/>) whenever it listens beyond loopback.
 /// </summary>
 internal sealed partial class DashboardServer(
-    IServer server, VerdictBook verdicts, StatisticsShard shard, AuditTrail audit, IOptions<DashboardOptions> options, IHostEnvironment environment,
+    IServer server, VerdictBook verdicts, StatisticsShard shard, AuditTrail audit, TrafficReports traffic, IOptions<DashboardOptions> options, IHostEnvironment environment,
     ApiKeyRing keys, IOptionsMonitor<AuthOptions> auth, ILogger<DashboardServer> logger) : IHostedService, IAsyncDisposable
 {
     private WebApplication? _app;
@@ -56,7 +56,7 @@ internal sealed partial class DashboardServer(
             builder.Services.AddDashboardSignIn(settings, keys, auth);
         }
         var app = builder.Build();
-        new DashboardEndpoints(verdicts, shard, audit, settings, logger).Map(app, access);
+        new DashboardEndpoints(verdicts, shard, audit, traffic, settings, logger).Map(app, access);
         try
         {
             await app.StartAsync(cancellationToken);
@@ -73,7 +73,7 @@ internal sealed partial class DashboardServer(
         {
             LogListening(logger, address);
         }
-        LogAccess(logger, access.RequireSignIn ? "asks for an API key with the read scope" : "is open without sign-in", string.Join(", ", access.AllowedHosts));
+        LogAccess(logger, access.RequireSignIn ? "asks for an API key with the read scope (the traffic page: capture)" : "is open without sign-in", string.Join(", ", access.AllowedHosts));
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Experiments.Statistics.Dashboard;
 
 /// <summary>
-/// The dashboard's sign-in: the services' API keys with the read scope, either typed once into the sign-in page (which
+/// The dashboard's sign-in: the services' API keys with the read scope (and the capture scope for the traffic page), either typed once into the sign-in page (which
 /// opens an HttpOnly, SameSite=Strict session cookie) or sent on each call as <c>authorization: Bearer &lt;key&gt;</c>;
 /// and, when <c>Dashboard:OpenIdConnect</c> is configured, an identity provider's users (<see cref="DashboardOpenIdConnect"/>).
 /// </summary>
@@ -17,6 +17,9 @@ internal static class DashboardSignIn
 {
     /// <summary>The authorization policy of every data endpoint: the read scope.</summary>
     public const string ReadPolicy = "dashboard-read";
+
+    /// <summary>The authorization policy of the traffic page and its JSON: the capture scope (client ids, what clients send).</summary>
+    public const string CapturePolicy = "dashboard-capture";
 
     public const string CookieName = "experiments-dashboard";
 
@@ -66,7 +69,9 @@ internal static class DashboardSignIn
         {
             authentication.AddDashboardOpenIdConnect(provider);
         }
-        services.AddAuthorizationBuilder().AddPolicy(ReadPolicy, policy => policy.RequireClaim(Scopes.ClaimType, Scopes.Read));
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ReadPolicy, policy => policy.RequireClaim(Scopes.ClaimType, Scopes.Read))
+            .AddPolicy(CapturePolicy, policy => policy.RequireClaim(Scopes.ClaimType, Scopes.Capture));
     }
 
     public static void MapDashboardSignIn(this WebApplication app, DashboardOptions settings)

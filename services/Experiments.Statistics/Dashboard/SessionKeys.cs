@@ -10,7 +10,8 @@ namespace Experiments.Statistics.Dashboard;
 /// <summary>
 /// Ties a dashboard session to the API key that opened it. The session cookie (an ASP.NET Core auth ticket, encrypted by
 /// data protection) holds the key's name, scopes and a SHA-256 fingerprint — never the key — and each request checks the
-/// fingerprint against <c>Auth:ApiKeys</c> as configured now, so removing a key or its read scope ends its sessions at once.
+/// fingerprint against <c>Auth:ApiKeys</c> as configured now, so removing a key or its read scope ends its sessions at once,
+/// as does removing any other scope the session carries (e.g. capture).
 /// </summary>
 internal sealed class SessionKeys : IDisposable
 {
@@ -36,7 +37,9 @@ internal sealed class SessionKeys : IDisposable
     {
         var fingerprint = context.Principal?.FindFirst(FingerprintClaim)?.Value;
         // No fingerprint: the session came from OpenID Connect, which the identity provider vouches for until it expires.
-        if (fingerprint is not null && !_readers.Fingerprints.Contains(fingerprint))
+        if (fingerprint is not null
+            && (!_readers.Keys.TryGetValue(fingerprint, out var scopes)
+                || context.Principal!.FindAll(Scopes.ClaimType).Any(c => !scopes.Contains(c.Value))))
         {
             context.RejectPrincipal();
         }
@@ -47,8 +50,16 @@ internal sealed class SessionKeys : IDisposable
 
     private static string Fingerprint(string key) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
-    private static FrozenReaders Build(AuthOptions options) => new(
-        [.. options.ApiKeys.Where(k => k.Key.Length > 0 && k.Scopes.Contains(Scopes.Read, StringComparer.Ordinal)).Select(k => Fingerprint(k.Key))]);
+    private static FrozenReaders Build(AuthOptions options)
+    {
+        var scopes = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var key in options.ApiKeys.Where(k => k.Key.Length > 0 && k.Scopes.Contains(Scopes.Read, StringComparer.Ordinal)))
+        {
+            scopes[Fingerprint(key.Key)] = new HashSet<string>(key.Scopes, StringComparer.Ordinal);
+        }
+        return new FrozenReaders(scopes);
+    }
 
-    private sealed record FrozenReaders(HashSet<string> Fingerprints);
+    /// <summary>Each key with the read scope, by fingerprint, with the scopes it has now.</summary>
+    private sealed record FrozenReaders(Dictionary<string, HashSet<string>> Keys);
 }

@@ -317,6 +317,60 @@ function timeLabel(t, spanMs) {
   return iso.slice(11, 19);
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Calls over time: one bar per rate bucket of a traffic report, oldest first.
+
+/**
+ * @param points [{ startTime, callCount }] oldest first, each bucketSeconds wide
+ * @param options { width, bucketSeconds }
+ */
+export function rateChart(points, { width, bucketSeconds }) {
+  const height = Math.round(Math.min(220, Math.max(150, width * 0.25)));
+  const m = { top: 12, right: 16, bottom: 28, left: 48 };
+  const svg = s('svg', { class: 'chart rate', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img' });
+  const bucket = (bucketSeconds > 0 ? bucketSeconds : 60) * 1000;
+  const counts = points.map((p) => f.num(p.callCount) || 0);
+  if (!points.length) {
+    svg.setAttribute('aria-label', 'Calls over time: none');
+    svg.append(s('text', { x: width / 2, y: height / 2, 'text-anchor': 'middle', class: 'empty' }, 'No calls in this range'));
+    return svg;
+  }
+  const peak = Math.max(...counts);
+  svg.setAttribute('aria-label', `Calls per ${f.span(bucket / 1000)} over time: ${points.length} intervals, at most ${f.count(peak)} calls in one`);
+  const t0 = Date.parse(points[0].startTime);
+  const t1 = Date.parse(points[points.length - 1].startTime) + bucket;
+  const yTicks = ticks(0, Math.max(1, peak), 4).filter((t) => Number.isInteger(t));
+  const top = Math.max(1, peak, ...yTicks);
+  const x = linear(t0, t1, m.left, width - m.right);
+  const y = linear(0, top, height - m.bottom, m.top);
+  const axis = s('g', { class: 'axis' });
+  for (const t of yTicks) {
+    axis.append(s('line', { class: 'grid', x1: m.left, x2: width - m.right, y1: y(t), y2: y(t) }));
+    axis.append(s('text', { x: m.left - 6, y: y(t) + 4, 'text-anchor': 'end' }, f.count(t)));
+  }
+  // Time labels on bucket boundaries, as many as fit.
+  const buckets = Math.round((t1 - t0) / bucket);
+  const step = Math.max(1, Math.ceil(buckets / (Math.max(2, Math.min(6, Math.floor(width / 110))) - 1)));
+  for (let i = 0; i <= buckets; i += step) {
+    const t = t0 + i * bucket;
+    axis.append(s('text', { x: x(t), y: height - 8, 'text-anchor': i === 0 ? 'start' : i === buckets ? 'end' : 'middle' }, timeLabel(t, t1 - t0)));
+  }
+  svg.append(axis);
+  const bars = s('g', { class: 'rate-bars' });
+  points.forEach((p, i) => {
+    const start = Date.parse(p.startTime);
+    const left = x(start);
+    const barWidth = Math.max(1, x(start + bucket) - left - (x(start + bucket) - left > 4 ? 1 : 0));
+    bars.append(s('rect', {
+      class: 'rate-bar', x: left, y: y(counts[i]), width: barWidth, height: Math.max(0, y(0) - y(counts[i])),
+      'data-start': p.startTime, 'data-count': counts[i],
+    }, s('title', null, `${f.dateTime(p.startTime)}: ${f.count(counts[i])} calls`)));
+  });
+  svg.append(bars);
+  svg.append(s('line', { class: 'baseline', x1: m.left, x2: width - m.right, y1: y(0), y2: y(0) }));
+  return svg;
+}
+
 /** A horizontal bar (HTML) filled to `fraction`, for shares and progress. */
 export function bar(fraction, tone, label) {
   const fill = h('span', { class: `bar-fill tone-${tone}` });

@@ -259,3 +259,12 @@ const ACTIONS = {
 export function action(value) {
   return ACTIONS[value] ?? 'Changed';
 }
+
+/** Bytes, 512 → "512 B", 1536 → "1.5 KB", 3_500_000 → "3.3 MB" (binary multiples). */
+export function bytes(value) {
+  const n = num(value);
+  if (!Number.isFinite(n)) return '–';
+  if (n < 1024) return `${Math.round(n)} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}
