@@ -22,6 +22,13 @@ internal sealed record BenchOptions
 
     public string? DataPath { get; init; }
 
+    /// <summary>Seconds of each flood (issue #15 item 10); 0: the throughput run instead.</summary>
+    public int FloodSeconds { get; init; }
+
+    public int FloodConnections { get; init; } = 3;
+
+    public int FloodConcurrency { get; init; } = 32;
+
     public const string Usage = """
         usage: dotnet run -c Release --project bench/Experiments.Bench.Ingestion -- [options]
           --streams N     concurrent IngestStream calls (default 4)
@@ -31,6 +38,10 @@ internal sealed record BenchOptions
           --peak S        seconds measured at full load (default 20)
           --latency S     seconds measured at half the peak rate (default 20)
           --data DIR      the service's data folder (default: a fresh temp folder, deleted afterwards)
+          --flood S       instead: flood for S seconds with ~3.9 MB IngestBatch calls ignoring pushback, once with
+                          the pre-issue-#15 limits and once with the defaults, and compare the service's memory
+          --connections N connections of the flood (default 3)
+          --concurrency N concurrent calls per connection of the flood (default 32)
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -53,6 +64,9 @@ internal sealed record BenchOptions
                 "--peak" => options with { PeakSeconds = Positive(name, value) },
                 "--latency" => options with { LatencySeconds = Positive(name, value) },
                 "--data" => options with { DataPath = value },
+                "--flood" => options with { FloodSeconds = Positive(name, value) },
+                "--connections" => options with { FloodConnections = Positive(name, value) },
+                "--concurrency" => options with { FloodConcurrency = Positive(name, value) },
                 _ => throw new ArgumentException($"Unknown option {name}."),
             };
         }

@@ -25,7 +25,26 @@ internal sealed partial class IngestionProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<IngestionProcess> StartAsync(string dataPath)
+    /// <summary>Resident set size of the service, from /proc (0 where there is no /proc).</summary>
+    public long ResidentBytes
+    {
+        get
+        {
+            var status = $"/proc/{_process.Id}/status";
+            if (!File.Exists(status))
+            {
+                return 0;
+            }
+            var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+    }
+
+    /// <summary>
+    /// Starts the service. <paramref name="settings"/> are extra configuration arguments (<c>--Key=Value</c>);
+    /// <paramref name="serverGc"/> runs it with the server GC a deployed ASP.NET Core app gets by default.
+    /// </summary>
+    public static async Task<IngestionProcess> StartAsync(string dataPath, IEnumerable<string>? settings = null, bool serverGc = false)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -42,12 +61,12 @@ internal sealed partial class IngestionProcess : IAsyncDisposable
             "--Ingestion:Forwarding:Mode=None",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",
-        })
+        }.Concat(settings ?? []))
         {
             start.ArgumentList.Add(argument);
         }
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        start.Environment["DOTNET_gcServer"] = "0";
+        start.Environment["DOTNET_gcServer"] = serverGc ? "1" : "0";
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the ingestion service.");
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>

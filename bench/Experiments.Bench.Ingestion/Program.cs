@@ -16,6 +16,10 @@ catch (ArgumentException ex)
 var dataPath = options.DataPath ?? Path.Combine(Path.GetTempPath(), "ingestion-bench-" + Guid.NewGuid().ToString("N")[..8]);
 var ownsData = options.DataPath is null;
 using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+if (options.FloodSeconds > 0)
+{
+    return await FloodAsync(options, dataPath, timeout.Token);
+}
 try
 {
     Console.WriteLine($"Ingestion benchmark: {options.Streams} IngestStream call(s) x {options.Window} batches in flight, {options.BatchEvents} request events per batch, durable commits (fsync per group) in {dataPath}");
@@ -47,6 +51,38 @@ finally
     {
         Directory.Delete(dataPath, recursive: true);
     }
+}
+
+// The reference is the same service with the limits it had before issue #15 item 10 (8 GiB of backlog, no bound on
+// the bytes waiting for a commit or on the batches in flight, no forwarding-lag bound), in the same run; both with the server GC a deployment gets.
+static async Task<int> FloodAsync(BenchOptions options, string dataPath, CancellationToken cancellationToken)
+{
+    string[] before = ["--Ingestion:Log:MaxPendingBytes=" + long.MaxValue, "--Ingestion:Log:MaxBacklogBytes=" + (8L << 30), "--Ingestion:Log:MaxForwardingLag=00:00:00", "--Ingestion:Intake:MaxBatchesInFlight=100000"];
+    Console.WriteLine($"Flood: {options.FloodConnections} connections x {options.FloodConcurrency} concurrent IngestBatch calls of 10,000 events (~3.9 MB), {options.FloodSeconds} s each, pushback ignored; server GC");
+    var results = new List<(string Name, FloodResult Result)>();
+    foreach (var (name, settings) in new[] { ("before (old limits)", before), ("defaults", Array.Empty<string>()) })
+    {
+        var folder = dataPath + "-" + results.Count.ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            await using var service = await IngestionProcess.StartAsync(folder, settings, serverGc: true);
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+            var result = await FloodBench.RunAsync(service, options.FloodConnections, options.FloodConcurrency, TimeSpan.FromSeconds(options.FloodSeconds), cancellationToken);
+            Console.WriteLine($"{name}: {result} (load average {LoadAverage()})");
+            results.Add((name, result));
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+    var growthBefore = results[0].Result.PeakRssBytes - results[0].Result.BaselineRssBytes;
+    var growthNow = results[1].Result.PeakRssBytes - results[1].Result.BaselineRssBytes;
+    Console.WriteLine($"peak RSS growth, defaults / old limits: {(double)growthNow / Math.Max(1, growthBefore):F2}");
+    return 0;
 }
 
 static double Percentile(List<double> values, double p)

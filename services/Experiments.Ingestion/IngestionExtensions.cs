@@ -23,7 +23,7 @@ public static class IngestionExtensions
 
     /// <summary>
     /// The Ingestion service: validation, the durable log, the intake pipeline with its limits, and the
-    /// outbox forwarder of the configured mode (<c>Ingestion:Forwarding:Mode</c>).
+    /// outbox forwarder of the configured mode (<c>Ingestion:Forwarding:Mode</c>); and the Captures service with its store.
     /// </summary>
     public static WebApplicationBuilder AddIngestion(this WebApplicationBuilder builder)
     {
@@ -48,12 +48,14 @@ public static class IngestionExtensions
         services.AddSingleton<EventLog>();
         services.AddSingleton<EventValidator>();
         services.AddSingleton<ClientRateLimiter>();
+        services.AddSingleton<IntakeGate>();
         services.AddSingleton<IngestionPipeline>();
         services.AddSingleton<IngestionService>();
         services.AddSingleton<IngestionErrorInterceptor>();
         services.AddGrpc().AddServiceOptions<IngestionService>(grpc => grpc.Interceptors.Add<IngestionErrorInterceptor>());
         services.AddHealthFor(IngestionServiceName);
         services.AddHealthChecks().AddCheck<LogHealthCheck>("log");
+        services.AddCaptures();
 
         // The mode is read when the host starts, so configuration added after AddIngestion (tests) still counts.
         // Dapr mode publishes through DaprClient and waits for the sidecar (health NOT_SERVING, calls UNAVAILABLE meanwhile).
@@ -70,8 +72,10 @@ public static class IngestionExtensions
     {
         app.Services.GetRequiredService<FolderLock>();
         app.Services.GetRequiredService<EventLog>().Open();
+        app.UseMiddleware<IntakeGateMiddleware>();
         app.MapGrpcService<IngestionService>();
         app.RequireScope(IngestionServiceName, Scopes.Ingest);
+        app.MapCaptures();
         return app;
     }
 }

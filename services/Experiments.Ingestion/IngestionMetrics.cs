@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Experiments.Ingestion.Captures;
 using Experiments.Ingestion.Log;
 
 namespace Experiments.Ingestion;
@@ -15,7 +16,12 @@ public sealed class IngestionMetrics
     private readonly Counter<long> _forwarded;
     private readonly Histogram<double> _commitSeconds;
     private readonly Histogram<long> _commitEvents;
+    private readonly Counter<long> _capturesAccepted;
+    private readonly Counter<long> _capturesDuplicate;
+    private readonly Counter<long> _capturesRejected;
+    private readonly Counter<long> _capturesDropped;
     private EventLog? _log;
+    private CaptureStore? _captures;
 
     public IngestionMetrics(IMeterFactory meters)
     {
@@ -31,11 +37,30 @@ public sealed class IngestionMetrics
             "Committed events not yet confirmed by the forwarding target.");
         meter.CreateObservableGauge("ingestion.log.backlog.bytes", () => _log?.BacklogBytes ?? 0, "By", "Log bytes not yet confirmed by the forwarding target.");
         meter.CreateObservableGauge("ingestion.log.pending", () => _log?.PendingEvents ?? 0, "{event}", "Validated events waiting for a commit.");
+        meter.CreateObservableGauge("ingestion.log.pending.bytes", () => _log?.PendingBytes ?? 0, "By", "Bytes of validated events waiting for a commit.");
+        meter.CreateObservableGauge("ingestion.forwarding.lag", () => _log?.ForwardingLag.TotalSeconds ?? 0, "s",
+            "How long the oldest committed event not yet confirmed by the forwarding target has waited.");
         meter.CreateObservableGauge("ingestion.dedup.window", () => _log?.DedupWindow.TotalSeconds ?? 0, "s",
             "How far back event ids are remembered for deduplication now.");
+        _capturesAccepted = meter.CreateCounter<long>("ingestion.captures.accepted", "{exchange}", "Captured exchanges newly stored.");
+        _capturesDuplicate = meter.CreateCounter<long>("ingestion.captures.duplicate", "{exchange}", "Captured exchanges whose capture id was already stored.");
+        _capturesRejected = meter.CreateCounter<long>("ingestion.captures.rejected", "{exchange}", "Captured exchanges refused by validation.");
+        _capturesDropped = meter.CreateCounter<long>("ingestion.captures.dropped", "{exchange}", "Stored captures dropped by retention, by reason (age, bytes).");
+        meter.CreateObservableGauge("ingestion.captures.bytes", () => _captures?.StoredBytes ?? 0, "By", "Bytes of captured exchanges stored.");
     }
 
     internal void Attach(EventLog log) => _log = log;
+
+    internal void AttachCaptures(CaptureStore captures) => _captures = captures;
+
+    public void CapturesRecorded(int accepted, int duplicates, int rejected)
+    {
+        _capturesAccepted.Add(accepted);
+        _capturesDuplicate.Add(duplicates);
+        _capturesRejected.Add(rejected);
+    }
+
+    public void CapturesDropped(long count, string reason) => _capturesDropped.Add(count, new KeyValuePair<string, object?>("reason", reason));
 
     public void Accepted(long count) => _accepted.Add(count);
 

@@ -21,6 +21,14 @@ internal sealed class IntakeOptionsValidator : IValidateOptions<IntakeOptions>
         {
             failures.Add(Format("Ingestion:Intake:MaxBatchesInFlightPerCall must be at least 1 (was {0})", options.MaxBatchesInFlightPerCall));
         }
+        if (options.MaxBatchesInFlight < 1)
+        {
+            failures.Add(Format("Ingestion:Intake:MaxBatchesInFlight must be at least 1 (was {0})", options.MaxBatchesInFlight));
+        }
+        if (options.GateRetryAfter <= TimeSpan.Zero)
+        {
+            failures.Add("Ingestion:Intake:GateRetryAfter must be positive");
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -29,6 +29,8 @@ public sealed class EventLog : IDisposable
     private readonly Lock _segmentsLock = new();
     private readonly List<PendingAppend> _group = [];
     private readonly List<UInt128> _addedInGroup = [];
+    // (last position, timestamp) of each commit not yet confirmed: the oldest one says how far forwarding lags.
+    private readonly Queue<(long Position, long Timestamp)> _unconfirmedCommits = new();
     private bool[] _keep = new bool[1024];
     private DedupIndex _dedup = null!;
     private SafeFileHandle? _active;
@@ -39,6 +41,7 @@ public sealed class EventLog : IDisposable
     private long _durablePosition;
     private long _confirmedPosition;
     private long _pendingEvents;
+    private long _pendingBytes;
     private long _backlogBytes;
     private long _dedupWindowTicks;
     private volatile Exception? _fault;
@@ -68,6 +71,23 @@ public sealed class EventLog : IDisposable
     public long PendingEvents => Volatile.Read(ref _pendingEvents);
 
     public long BacklogBytes => Volatile.Read(ref _backlogBytes);
+
+    public long PendingBytes => Volatile.Read(ref _pendingBytes);
+
+    /// <summary>
+    /// How long the oldest committed event not yet delivered has been waiting (zero when everything is delivered).
+    /// After a restart, the undelivered events found count from the moment the log opened.
+    /// </summary>
+    public TimeSpan ForwardingLag
+    {
+        get
+        {
+            lock (_unconfirmedCommits)
+            {
+                return _unconfirmedCommits.TryPeek(out var oldest) ? _time.GetElapsedTime(oldest.Timestamp) : TimeSpan.Zero;
+            }
+        }
+    }
 
     public TimeSpan DedupWindow => TimeSpan.FromTicks(Volatile.Read(ref _dedupWindowTicks));
 
@@ -125,6 +145,10 @@ public sealed class EventLog : IDisposable
         var remembered = RebuildDedup();
         LogMessages.Opened(_logger, LogId, _segmentsPath, _segments.Count, lastPosition, remembered);
         UpdateBacklog();
+        if (lastPosition > _confirmedPosition)
+        {
+            _unconfirmedCommits.Enqueue((lastPosition, _time.GetTimestamp()));
+        }
         _metrics.Attach(this);
         _writer = new Thread(WriterLoop) { IsBackground = true, Name = "event-log-writer" };
         _writer.Start();
@@ -151,11 +175,24 @@ public sealed class EventLog : IDisposable
                 $"The log holds {Volatile.Read(ref _backlogBytes)} bytes not yet delivered to statistics (limit {_options.MaxBacklogBytes}).",
                 _options.LogFullRetryAfter);
         }
+        if (ForwardingLag is var lag && _options.MaxForwardingLag > TimeSpan.Zero && lag > _options.MaxForwardingLag)
+        {
+            throw new LogFullException(
+                $"Statistics is {lag.TotalSeconds:F0} s behind the log (limit {_options.MaxForwardingLag.TotalSeconds:F0} s).",
+                _options.LagRetryAfter);
+        }
         if (Interlocked.Add(ref _pendingEvents, events.Count) > _options.MaxPendingEvents)
         {
             Interlocked.Add(ref _pendingEvents, -events.Count);
             throw new LogOverloadedException(
                 $"More than {_options.MaxPendingEvents} events are waiting to be committed.", _options.OverloadRetryAfter);
+        }
+        if (Interlocked.Add(ref _pendingBytes, events.ByteCount) > _options.MaxPendingBytes)
+        {
+            Interlocked.Add(ref _pendingEvents, -events.Count);
+            Interlocked.Add(ref _pendingBytes, -events.ByteCount);
+            throw new LogOverloadedException(
+                $"More than {_options.MaxPendingBytes} bytes of events are waiting to be committed.", _options.OverloadRetryAfter);
         }
         var pending = new PendingAppend(events);
         _queue.Enqueue(pending);
@@ -190,6 +227,13 @@ public sealed class EventLog : IDisposable
             }
         }
         while (Interlocked.CompareExchange(ref _confirmedPosition, position, current) != current);
+        lock (_unconfirmedCommits)
+        {
+            while (_unconfirmedCommits.TryPeek(out var oldest) && oldest.Position <= position)
+            {
+                _unconfirmedCommits.Dequeue();
+            }
+        }
         Trim();
     }
 
@@ -290,6 +334,7 @@ public sealed class EventLog : IDisposable
         var groupFirst = _nextPosition;
         var length = 0;
         var queued = 0;
+        var queuedBytes = 0L;
         _addedInGroup.Clear();
         if (_fault is { } fault)
         {
@@ -300,6 +345,7 @@ public sealed class EventLog : IDisposable
         {
             var events = pending.Events;
             queued += events.Count;
+            queuedBytes += events.ByteCount;
             // One record per append; duplicates (of the log or of each other) leave it.
             if (_keep.Length < events.Count)
             {
@@ -369,10 +415,18 @@ public sealed class EventLog : IDisposable
             }
             segment.Extend(segment.Length + length, _nextPosition - 1, micros);
             Volatile.Write(ref _durablePosition, _nextPosition - 1);
+            lock (_unconfirmedCommits)
+            {
+                if (_nextPosition - 1 > ConfirmedPosition)
+                {
+                    _unconfirmedCommits.Enqueue((_nextPosition - 1, _time.GetTimestamp()));
+                }
+            }
             UpdateBacklog();
         }
 
         Interlocked.Add(ref _pendingEvents, -queued);
+        Interlocked.Add(ref _pendingBytes, -queuedBytes);
         var accepted = 0;
         foreach (var pending in _group)
         {
@@ -411,12 +465,15 @@ public sealed class EventLog : IDisposable
     private void FailGroup(Exception exception)
     {
         var queued = 0;
+        var queuedBytes = 0L;
         foreach (var pending in _group)
         {
             queued += pending.Events.Count;
+            queuedBytes += pending.Events.ByteCount;
             pending.Completion.TrySetException(exception);
         }
         Interlocked.Add(ref _pendingEvents, -queued);
+        Interlocked.Add(ref _pendingBytes, -queuedBytes);
     }
 
     private LogSegment Roll(long firstPosition)

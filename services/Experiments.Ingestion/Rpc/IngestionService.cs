@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Experiments.Contracts.V1;
 using Grpc.Core;
+using Experiments.Ingestion.Backpressure;
 using Experiments.Ingestion.Intake;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -11,8 +12,9 @@ namespace Experiments.Ingestion.Rpc;
 /// experiments.v1.Ingestion: maps batches to the intake pipeline and outcomes back to responses. Streaming
 /// calls keep a few batches committing at once and acknowledge them in the order they were sent.
 /// </summary>
-public sealed class IngestionService(IngestionPipeline pipeline, IOptionsMonitor<IntakeOptions> options) : Contracts.V1.Ingestion.IngestionBase
+public sealed class IngestionService(IngestionPipeline pipeline, IntakeGate gate, IOptionsMonitor<IntakeOptions> options) : Contracts.V1.Ingestion.IngestionBase
 {
+    /// <summary>One batch; its <see cref="IntakeGate"/> slot was taken before its message was read (<see cref="IntakeGateMiddleware"/>).</summary>
     public override async Task<IngestResponse> IngestBatch(EventBatch request, ServerCallContext context)
     {
         var client = await ClientOf(context).ConfigureAwait(false);
@@ -30,7 +32,8 @@ public sealed class IngestionService(IngestionPipeline pipeline, IOptionsMonitor
         {
             var batch = requestStream.Current;
             summary.BatchSequence = batch.Sequence;
-            inFlight.Enqueue(pipeline.IngestAsync(batch, client));
+            await gate.EnterAsync(context.CancellationToken).ConfigureAwait(false);
+            inFlight.Enqueue(IngestHoldingSlotAsync(batch, client));
             while (inFlight.Count >= limits.MaxBatchesInFlightPerCall)
             {
                 IngestResponses.Add(summary, await inFlight.Dequeue().ConfigureAwait(false), limits.MaxRejectionsPerResponse);
@@ -59,7 +62,8 @@ public sealed class IngestionService(IngestionPipeline pipeline, IOptionsMonitor
             while (await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
             {
                 // A refused batch ends the call after the batches before it are acknowledged.
-                var outcome = pipeline.IngestAsync(requestStream.Current, client);
+                await gate.EnterAsync(stop.Token).ConfigureAwait(false);
+                var outcome = IngestHoldingSlotAsync(requestStream.Current, client);
                 await acks.Writer.WriteAsync(outcome, stop.Token).ConfigureAwait(false);
                 if (outcome.IsFaulted)
                 {
@@ -76,6 +80,18 @@ public sealed class IngestionService(IngestionPipeline pipeline, IOptionsMonitor
             acks.Writer.TryComplete();
         }
         await writer.ConfigureAwait(false);
+    }
+
+    private async Task<BatchOutcome> IngestHoldingSlotAsync(EventBatch batch, string client)
+    {
+        try
+        {
+            return await pipeline.IngestAsync(batch, client).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Exit();
+        }
     }
 
     private static async Task AcknowledgeInOrderAsync(

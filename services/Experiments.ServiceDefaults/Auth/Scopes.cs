@@ -21,6 +21,12 @@ public static class Scopes
     /// </summary>
     public const string Internal = "internal";
 
+    /// <summary>
+    /// Read recorded client traffic (Captures: ListCaptures, GetTrafficReport) and declare intended usage. Separate
+    /// from <see cref="Read"/> because captures hold whole requests and responses; recording them needs <see cref="Ingest"/>.
+    /// </summary>
+    public const string Capture = "capture";
+
     /// <summary>Every scope a key may carry.</summary>
-    public static IReadOnlyList<string> All { get; } = [Admin, Ingest, Read, Internal];
+    public static IReadOnlyList<string> All { get; } = [Admin, Ingest, Read, Internal, Capture];
 }

@@ -37,6 +37,7 @@ internal sealed class IngestionHost : IAsyncDisposable
             ["Auth:ApiKeys:0:Scopes:0"] = "ingest",
             ["Auth:ApiKeys:0:Scopes:1"] = "",
             ["Auth:ApiKeys:0:Scopes:2"] = "",
+            ["Auth:ApiKeys:0:Scopes:3"] = "",
             ["Auth:ApiKeys:1:Key"] = ReadKey,
             ["Auth:ApiKeys:1:Name"] = "reader",
             ["Auth:ApiKeys:1:Scopes:0"] = "read",

@@ -164,6 +164,48 @@ public sealed class EventLogTests : IDisposable
     }
 
     [Fact]
+    public async Task The_bytes_waiting_for_a_commit_are_bounded()
+    {
+        using var log = TestLogs.Open(_dir.Path);
+        using var probe = TestLogs.Encode(log, TestEvents.Request("size-probe"));
+        var oneEvent = probe.ByteCount;
+        log.Dispose();
+
+        using var bounded = TestLogs.Open(_dir.Path, new LogOptions { MaxPendingBytes = (3 * oneEvent) + (oneEvent / 2) });
+        using var tooMuch = TestLogs.Encode(bounded, [.. Enumerable.Range(0, 4).Select(i => TestEvents.Request($"b{i}"))]);
+
+        var refused = Assert.Throws<LogOverloadedException>(() => { _ = bounded.AppendAsync(tooMuch); });
+
+        Assert.True(refused.RetryAfter > TimeSpan.Zero);
+        Assert.Equal(0, bounded.PendingBytes);
+        Assert.Equal(0, bounded.PendingEvents);
+        Assert.Equal(new AppendResult(3, 0), await TestLogs.AppendAsync(bounded, "c1", "c2", "c3"));
+        Assert.Equal(0, bounded.PendingBytes);
+    }
+
+    [Fact]
+    public async Task Intake_pushes_back_while_forwarding_lags_beyond_its_bound()
+    {
+        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        using var log = TestLogs.Open(_dir.Path, new LogOptions { MaxForwardingLag = TimeSpan.FromSeconds(60), LagRetryAfter = TimeSpan.FromSeconds(1) }, time);
+        await TestLogs.AppendAsync(log, "l1");
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(new AppendResult(1, 0), await TestLogs.AppendAsync(log, "l2"));
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(TimeSpan.FromSeconds(61), log.ForwardingLag);
+        var refused = await Assert.ThrowsAsync<LogFullException>(() => TestLogs.AppendAsync(log, "l3"));
+        Assert.Equal(TimeSpan.FromSeconds(1), refused.RetryAfter);
+
+        // Delivering the oldest commit leaves the second one (59 s younger) as the lag: intake takes events again.
+        log.Confirm(1);
+        Assert.Equal(TimeSpan.FromSeconds(2), log.ForwardingLag);
+        Assert.Equal(new AppendResult(1, 0), await TestLogs.AppendAsync(log, "l3"));
+        log.Confirm(log.DurablePosition);
+        Assert.Equal(TimeSpan.Zero, log.ForwardingLag);
+    }
+
+    [Fact]
     public async Task A_log_full_of_undelivered_events_refuses_appends_until_confirmed()
     {
         using var log = TestLogs.Open(_dir.Path, new LogOptions { MaxBacklogBytes = 500, SegmentBytes = 400, DedupWindow = TimeSpan.Zero, DedupMaxEntries = 1 });
