@@ -16,6 +16,7 @@ internal sealed class CliContext : IDisposable
     private readonly List<GrpcChannel> _channels = [];
     private ExperimentAdmin.ExperimentAdminClient? _admin;
     private Statistics.StatisticsClient? _statistics;
+    private Captures.CapturesClient? _captures;
 
     public CliContext(CliHost host, CliSettings settings, bool json, CancellationToken cancellationToken)
     {
@@ -54,6 +55,15 @@ internal sealed class CliContext : IDisposable
         {
             LastTarget = ("statistics", Settings.StatisticsUrl);
             return _statistics ??= new Statistics.StatisticsClient(Invoker(Settings.StatisticsUrl));
+        }
+    }
+
+    public Captures.CapturesClient Captures
+    {
+        get
+        {
+            LastTarget = ("ingestion", Settings.IngestionUrl);
+            return _captures ??= new Captures.CapturesClient(Invoker(Settings.IngestionUrl));
         }
     }
 

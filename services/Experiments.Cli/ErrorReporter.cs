@@ -35,7 +35,7 @@ internal static class ErrorReporter
             StatusCode.Unavailable or StatusCode.DeadlineExceeded when target is { } t =>
                 $"the {t.Name} service at {t.Address} did not answer; is it running? (--{t.Name}-url, EXP_{t.Name.ToUpperInvariant()}_URL)",
             StatusCode.Unauthenticated => "pass an API key with --api-key or EXP_API_KEY (local mode: dev-local-key)",
-            StatusCode.PermissionDenied => "the API key lacks the scope this command needs (admin to change experiments, read to read them)",
+            StatusCode.PermissionDenied => "the API key lacks the scope this command needs (admin to change experiments, read to read them, capture to read recorded traffic)",
             _ => null,
         };
         Write(host, json, code, exception.Status.Detail, violations, hint, target);

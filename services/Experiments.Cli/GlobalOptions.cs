@@ -26,6 +26,12 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<string?> IngestionUrl { get; } = new("--ingestion-url")
+    {
+        Description = "Address of the ingestion service, which serves recorded traffic (exp traffic) [env EXP_INGESTION_URL; default http://127.0.0.1:5102]",
+        Recursive = true,
+    };
+
     public Option<string?> ApiKey { get; } = new("--api-key")
     {
         Description = "API key sent as 'authorization: Bearer KEY' [env EXP_API_KEY; default dev-local-key for loopback servers]",
@@ -54,6 +60,7 @@ internal sealed class GlobalOptions
     {
         command.Options.Add(AssignmentUrl);
         command.Options.Add(StatisticsUrl);
+        command.Options.Add(IngestionUrl);
         command.Options.Add(ApiKey);
         command.Options.Add(Timeout);
         command.Options.Add(Config);
@@ -77,7 +84,8 @@ internal sealed class GlobalOptions
                 parseResult.GetValue(StatisticsUrl),
                 parseResult.GetValue(ApiKey),
                 parseResult.GetValue(Timeout),
-                parseResult.GetValue(Config)));
+                parseResult.GetValue(Config),
+                parseResult.GetValue(IngestionUrl)));
             context = new CliContext(_host, settings, json, cancellationToken);
             return await handler(context, parseResult).ConfigureAwait(false);
         }

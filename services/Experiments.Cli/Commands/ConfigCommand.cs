@@ -18,6 +18,7 @@ internal static class ConfigCommand
             {
                 ("assignment_url", settings.AssignmentUrl.ToString()),
                 ("statistics_url", settings.StatisticsUrl.ToString()),
+                ("ingestion_url", settings.IngestionUrl.ToString()),
                 ("api_key", key),
                 ("timeout", Rendering.Formats.Span(settings.Timeout)),
             };

@@ -7,6 +7,7 @@ internal static class CliSettingsResolver
 {
     public const string AssignmentUrlVariable = "EXP_ASSIGNMENT_URL";
     public const string StatisticsUrlVariable = "EXP_STATISTICS_URL";
+    public const string IngestionUrlVariable = "EXP_INGESTION_URL";
     public const string ApiKeyVariable = "EXP_API_KEY";
     public const string TimeoutVariable = "EXP_TIMEOUT";
     public const string ConfigVariable = "EXP_CONFIG";
@@ -42,6 +43,7 @@ internal static class CliSettingsResolver
 
         var assignment = Pick("assignment_url", options.AssignmentUrl, "--assignment-url", AssignmentUrlVariable, f => f.AssignmentUrl) ?? CliSettings.DefaultAssignmentUrl;
         var statistics = Pick("statistics_url", options.StatisticsUrl, "--statistics-url", StatisticsUrlVariable, f => f.StatisticsUrl) ?? CliSettings.DefaultStatisticsUrl;
+        var ingestion = Pick("ingestion_url", options.IngestionUrl, "--ingestion-url", IngestionUrlVariable, f => f.IngestionUrl) ?? CliSettings.DefaultIngestionUrl;
         var apiKey = Pick("api_key", options.ApiKey, "--api-key", ApiKeyVariable, f => f.ApiKey);
         var timeout = Pick("timeout", options.Timeout, "--timeout", TimeoutVariable, f => f.Timeout);
         return new CliSettings(
@@ -50,6 +52,7 @@ internal static class CliSettingsResolver
             apiKey,
             timeout is null ? CliSettings.DefaultTimeout : ParseTimeout(timeout))
         {
+            IngestionUrl = ParseAddress(ingestion, "ingestion_url"),
             Sources = sources,
         };
     }
@@ -116,4 +119,4 @@ internal static class CliSettingsResolver
 }
 
 /// <summary>The global options as given on the command line (null when absent).</summary>
-internal sealed record GlobalOptionValues(string? AssignmentUrl, string? StatisticsUrl, string? ApiKey, string? Timeout, string? ConfigPath);
+internal sealed record GlobalOptionValues(string? AssignmentUrl, string? StatisticsUrl, string? ApiKey, string? Timeout, string? ConfigPath, string? IngestionUrl = null);

@@ -4,12 +4,15 @@ using YamlDotNet.RepresentationModel;
 namespace Experiments.Cli.Configuration;
 
 /// <summary>
-/// A config file: a YAML mapping with any of <c>assignment_url</c>, <c>statistics_url</c>, <c>api_key</c> and
+/// A config file: a YAML mapping with any of <c>assignment_url</c>, <c>statistics_url</c>, <c>ingestion_url</c>, <c>api_key</c> and
 /// <c>timeout</c> (seconds, or a duration such as <c>30s</c>, <c>2m</c>). Keys may also be written with dashes
 /// or in camelCase.
 /// </summary>
 internal sealed record ConfigFile(string Path, string? AssignmentUrl, string? StatisticsUrl, string? ApiKey, string? Timeout)
 {
+    /// <summary>The ingestion service's address (recorded traffic).</summary>
+    public string? IngestionUrl { get; init; }
+
     public static ConfigFile Load(string path)
     {
         string text;
@@ -35,10 +38,10 @@ internal sealed record ConfigFile(string Path, string? AssignmentUrl, string? St
                 foreach (var (keyNode, valueNode) in mapping.Children)
                 {
                     var key = Normalize(((YamlScalarNode)keyNode).Value ?? "");
-                    if (key is not ("assignmenturl" or "statisticsurl" or "apikey" or "timeout"))
+                    if (key is not ("assignmenturl" or "statisticsurl" or "ingestionurl" or "apikey" or "timeout"))
                     {
                         throw new CliUsageException(
-                            $"config file {path}, line {keyNode.Start.Line}: unknown setting '{((YamlScalarNode)keyNode).Value}' (expected assignment_url, statistics_url, api_key, timeout)");
+                            $"config file {path}, line {keyNode.Start.Line}: unknown setting '{((YamlScalarNode)keyNode).Value}' (expected assignment_url, statistics_url, ingestion_url, api_key, timeout)");
                     }
                     if (valueNode is not YamlScalarNode scalar)
                     {
@@ -57,7 +60,10 @@ internal sealed record ConfigFile(string Path, string? AssignmentUrl, string? St
             values.GetValueOrDefault("assignmenturl"),
             values.GetValueOrDefault("statisticsurl"),
             values.GetValueOrDefault("apikey"),
-            values.GetValueOrDefault("timeout"));
+            values.GetValueOrDefault("timeout"))
+        {
+            IngestionUrl = values.GetValueOrDefault("ingestionurl"),
+        };
     }
 
     private static string Normalize(string key) =>
