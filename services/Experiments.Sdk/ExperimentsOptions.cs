@@ -1,3 +1,6 @@
+using Experiments.Sdk.Capture;
+using Experiments.Sdk.Replay;
+
 namespace Experiments.Sdk;
 
 /// <summary>
@@ -6,7 +9,7 @@ namespace Experiments.Sdk;
 /// fallback variant and no telemetry is sent), unit id from the <c>x-user-id</c> header, no session or client id,
 /// no groups or attributes, a buffer of 10,000 events, batches of up to 500 events sent at least every 500 ms,
 /// retries with exponential back-off from 100 ms up to 10 s, reconnects of the definitions stream with back-off
-/// from 250 ms up to 30 s.
+/// from 250 ms up to 30 s; no capture and no replay (see <see cref="CaptureOptions"/> and <see cref="ReplayOptions"/>).
 /// </summary>
 public sealed class ExperimentsOptions
 {
@@ -94,6 +97,15 @@ public sealed class ExperimentsOptions
 
     /// <summary>Identifies this process in EventBatch.source.</summary>
     public string Source { get; set; } = AppDomain.CurrentDomain.FriendlyName + "/" + Environment.MachineName + "/" + Environment.ProcessId;
+
+    /// <summary>The backend's name, stamped on each captured exchange; null: the host's application name.</summary>
+    public string? ServiceName { get; set; }
+
+    /// <summary>Recording of inbound calls (<c>Experiments:Capture</c>); off by default.</summary>
+    public CaptureOptions Capture { get; set; } = new();
+
+    /// <summary>Variants forced by signed replay requests (<c>Experiments:Replay</c>); off by default.</summary>
+    public ReplayOptions Replay { get; set; } = new();
 
     internal string? AssignmentKey => AssignmentApiKey ?? ApiKey;
 

@@ -95,17 +95,24 @@ internal sealed class ExperimentsRuntime
     public void Record(in ServedUnit unit, string apiName, string clientId, string? dependency, RequestMeasure measure, long elapsed, int statusCode, bool error) =>
         Record(unit, apiName, clientId, dependency, measure, Stopwatch.GetTimestamp(), elapsed, statusCode, error);
 
-    /// <summary>A custom metric observation of the unit, e.g. the messages a stream delivered.</summary>
-    public void RecordMetric(in ServedUnit unit, string metricName, double value) => _buffer.TryEnqueue(new TelemetryEvent
+    /// <summary>A custom metric observation of the unit, e.g. the messages a stream delivered; none for a replayed request.</summary>
+    public void RecordMetric(in ServedUnit unit, string metricName, double value)
     {
-        Kind = TelemetryKind.Metric,
-        Timestamp = Stopwatch.GetTimestamp(),
-        UserId = unit.UserId,
-        SessionId = unit.SessionId,
-        RequestId = unit.RequestId,
-        ApiName = metricName,
-        Value = value,
-    });
+        if (Evaluation.CallScope.IsReplaying)
+        {
+            return;
+        }
+        _buffer.TryEnqueue(new TelemetryEvent
+        {
+            Kind = TelemetryKind.Metric,
+            Timestamp = Stopwatch.GetTimestamp(),
+            UserId = unit.UserId,
+            SessionId = unit.SessionId,
+            RequestId = unit.RequestId,
+            ApiName = metricName,
+            Value = value,
+        });
+    }
 
     /// <summary>An outbound call made outside any served unit: counted, not recorded.</summary>
     public void CountUnattributed() => _metrics.AddUnattributedCall();
@@ -113,7 +120,13 @@ internal sealed class ExperimentsRuntime
     /// <summary>A message whose source time the app's selector failed to read: counted, not recorded.</summary>
     public void CountUnmeasurable() => _metrics.AddUnmeasurable();
 
-    private void Record(in ServedUnit unit, string apiName, string clientId, string? dependency, RequestMeasure measure, long now, long elapsed, int statusCode, bool error) =>
+    // A replayed request (and every call it makes to a dependency) is not reported: it would bias the live experiment.
+    private void Record(in ServedUnit unit, string apiName, string clientId, string? dependency, RequestMeasure measure, long now, long elapsed, int statusCode, bool error)
+    {
+        if (Evaluation.CallScope.IsReplaying)
+        {
+            return;
+        }
         _buffer.TryEnqueue(new TelemetryEvent
         {
             Kind = TelemetryKind.Request,
@@ -129,6 +142,7 @@ internal sealed class ExperimentsRuntime
             StatusCode = statusCode,
             Error = error,
         });
+    }
 
     /// <summary><paramref name="id"/> when it can key a unit and travel in an event; otherwise empty, and counted.</summary>
     private string Usable(string id, IdKind kind)

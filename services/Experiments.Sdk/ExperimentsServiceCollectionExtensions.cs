@@ -1,10 +1,12 @@
 using Experiments.Assignment.Evaluation;
 using Grpc.AspNetCore.Server;
 using Experiments.Sdk;
+using Experiments.Sdk.Capture;
 using Experiments.Sdk.Definitions;
 using Experiments.Sdk.Evaluation;
 using Experiments.Sdk.Grpc;
 using Experiments.Sdk.Http;
+using Experiments.Sdk.Replay;
 using Experiments.Sdk.Streams;
 using Experiments.Sdk.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -19,7 +21,8 @@ public static class ExperimentsServiceCollectionExtensions
     /// Adds the Experiments SDK: Microsoft.FeatureManagement whose <see cref="IVariantFeatureManager"/> and
     /// <see cref="IFeatureManager"/> evaluate in-process from the assignment service's definitions (watched in the
     /// background), the telemetry buffer and its background sender, the middleware's and gRPC interceptor's
-    /// services, and the <c>Experiments.Sdk</c> meter. Options come from the <c>Experiments</c> configuration
+    /// services, capture of inbound calls and replay of recorded ones (both off unless configured: Experiments:Capture,
+    /// Experiments:Replay), and the <c>Experiments.Sdk</c> meter. Options come from the <c>Experiments</c> configuration
     /// section, then from <paramref name="configure"/>. Nothing here waits for the services: the app starts even
     /// when neither is reachable. Add variant services with <see cref="ExperimentsBuilder.WithVariantService{TService}"/>
     /// and the middleware with <c>app.UseExperiments()</c>.
@@ -46,12 +49,18 @@ public static class ExperimentsServiceCollectionExtensions
         services.TryAddSingleton<ApiNames>();
         services.TryAddSingleton(sp => new ExperimentsStatus(
             sp.GetRequiredService<DefinitionsStore>(), sp.GetRequiredService<ExperimentsMetrics>(), sp.GetRequiredService<TelemetrySenderHost>()));
-        services.TryAddSingleton(sp => new ExperimentsInterceptor(sp.GetRequiredService<ExperimentsRuntime>()));
+        services.TryAddSingleton<Redactor>();
+        services.TryAddSingleton<CaptureBuffer>();
+        services.TryAddSingleton<Capturer>();
+        services.TryAddSingleton<ReplayGate>();
+        services.TryAddSingleton<CallScopes>();
+        services.TryAddSingleton(sp => new ExperimentsInterceptor(sp.GetRequiredService<ExperimentsRuntime>(), sp.GetRequiredService<CallScopes>()));
         services.TryAddSingleton(sp => new ExperimentsFeatureManager(
             sp.GetRequiredService<DefinitionsStore>(), sp.GetRequiredService<ExposureRecorder>(), sp.GetRequiredService<FallbackVariants>(), new ConfiguredFlags(sp)));
         services.AddHostedService<DefinitionsWatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<TelemetrySenderHost>().Sender);
         services.TryAddSingleton<TelemetrySenderHost>();
+        services.AddHostedService<CaptureSender>();
 
         // The app's definition provider before the SDK's (Microsoft.FeatureManagement's configuration provider,
         // unless the app registered another): experiments are served before it, its own flags after.

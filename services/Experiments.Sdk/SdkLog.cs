@@ -1,3 +1,4 @@
+using Experiments.Sdk.Replay;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
@@ -31,4 +32,22 @@ internal static partial class SdkLog
 
     [LoggerMessage(EventId = 6014, Level = LogLevel.Warning, Message = "Ingestion rejected {Count} events, e.g. {Message}")]
     public static partial void EventsRejected(ILogger logger, long count, string message);
+
+    [LoggerMessage(EventId = 6021, Level = LogLevel.Warning, Message = "Experiments:Capture:Enabled is set but Experiments:IngestionAddress is not: nothing is captured")]
+    public static partial void CaptureWithoutIngestion(ILogger logger);
+
+    [LoggerMessage(EventId = 6022, Level = LogLevel.Warning, Message = "An exchange of {ApiName} could not be captured and was dropped; the call is unaffected")]
+    public static partial void CaptureFailed(ILogger logger, string apiName, Exception exception);
+
+    [LoggerMessage(EventId = 6023, Level = LogLevel.Warning, Message = "Sending {Count} captured exchanges failed ({Status}); retrying in {DelayMs} ms")]
+    public static partial void CapturesRetrying(ILogger logger, int count, StatusCode status, double delayMs);
+
+    [LoggerMessage(EventId = 6024, Level = LogLevel.Error, Message = "Dropped {Count} captured exchanges: {Status} {Detail}")]
+    public static partial void CapturesDropped(ILogger logger, int count, StatusCode status, string detail);
+
+    [LoggerMessage(EventId = 6025, Level = LogLevel.Warning, Message = "Ingestion rejected {Count} captured exchanges, e.g. {Field}: {Message}")]
+    public static partial void CapturesRejected(ILogger logger, int count, string field, string message);
+
+    [LoggerMessage(EventId = 6031, Level = LogLevel.Warning, Message = "Ignored a replay variant header ({Reason}; replay enabled: {Enabled}); such requests are counted in experiments.sdk.replay.refused and logged at most once a minute")]
+    public static partial void ReplayRefused(ILogger logger, ReplayRefusal reason, bool enabled);
 }

@@ -85,6 +85,10 @@ internal sealed class ExperimentsFeatureManager(DefinitionsStore store, Exposure
     /// <summary>The arm <paramref name="unit"/> is served for <paramref name="flag"/>; records the exposure when the unit is in the experiment.</summary>
     public int Decide(ServedFlag flag, in ServedUnit unit)
     {
+        if (CallScope.Current is { } call)
+        {
+            return DecideInScope(flag, unit, call);
+        }
         var decision = unit.Evaluate(flag.Experiment);
         if (decision.InExperiment)
         {
@@ -93,12 +97,36 @@ internal sealed class ExperimentsFeatureManager(DefinitionsStore store, Exposure
         return decision.VariantIndex;
     }
 
+    /// <summary>A decision inside a replay (forced arm, no exposure) or a captured call (the arm noted for the exchange).</summary>
+    private int DecideInScope(ServedFlag flag, in ServedUnit unit, CallScope call)
+    {
+        var arm = call.ForcedArm(flag);
+        if (arm < 0)
+        {
+            var decision = unit.Evaluate(flag.Experiment);
+            if (decision.InExperiment && call.Forced is null)
+            {
+                exposures.Record(flag, decision, unit);
+            }
+            arm = decision.VariantIndex;
+        }
+        call.Served(flag.Experiment.Definition.FlagKey, flag.Variants[arm].Name);
+        return arm;
+    }
+
     /// <summary>The variant for <paramref name="unit"/> of a flag the assignment service serves, else the fallback (for tests).</summary>
     public Variant GetVariant(string feature, UnitContext unit) =>
         store.Current.Find(feature) is { } flag ? flag.Variants[Decide(flag, new ServedUnit(unit))] : fallbacks.For(feature)!;
 
     private bool IsEnrolled(ServedFlag flag, in ServedUnit unit)
     {
+        if (CallScope.Current is { } call)
+        {
+            // A forced arm counts as enrolled; either way the arm served is noted and a replay records no exposure.
+            var forced = call.ForcedArm(flag) >= 0;
+            _ = DecideInScope(flag, unit, call);
+            return forced || unit.Evaluate(flag.Experiment).InExperiment;
+        }
         var decision = unit.Evaluate(flag.Experiment);
         if (decision.InExperiment)
         {
@@ -109,6 +137,11 @@ internal sealed class ExperimentsFeatureManager(DefinitionsStore store, Exposure
 
     private async ValueTask<Variant> GetOtherVariantAsync(string feature, ServedUnit unit, CancellationToken cancellationToken)
     {
+        // A replay may force a flag the assignment service does not serve here (configuration, fallback): by name.
+        if (CallScope.Current?.Forced is { } forced && forced.TryGetValue(feature, out var name))
+        {
+            return new Variant { Name = name };
+        }
         if (configured is not null && await configured.DeclaresAsync(feature).ConfigureAwait(false))
         {
             return await configured.GetVariantAsync(feature, unit, cancellationToken).ConfigureAwait(false);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Experiments.Sdk.Capture;
 using Experiments.Sdk.Evaluation;
 using Experiments.Sdk.Streams;
 
@@ -14,14 +15,20 @@ namespace Experiments.Sdk.Grpc;
 /// (<c>…#first-message</c>), its message count (custom metric <c>…#messages</c>) and, for message types registered with
 /// <c>WithStaleness</c>, each message's staleness (<c>…#staleness</c>); its latency is the whole stream's duration.
 /// Errors are the statuses that mean the server failed the caller (UNKNOWN, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED,
-/// UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS). Exceptions are rethrown, never swallowed.
+/// UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS). Exceptions are rethrown, never swallowed. A call sampled for
+/// capture is recorded whole (Experiments:Capture); a verified replay is served its forced variants and not recorded.
 /// </summary>
 public sealed class ExperimentsInterceptor : Interceptor
 {
     private readonly ExperimentsRuntime _runtime;
+    private readonly CallScopes _scopes;
     private readonly ConcurrentDictionary<string, CallNames> _names = new(StringComparer.Ordinal);
 
-    internal ExperimentsInterceptor(ExperimentsRuntime runtime) => _runtime = runtime;
+    internal ExperimentsInterceptor(ExperimentsRuntime runtime, CallScopes scopes)
+    {
+        _runtime = runtime;
+        _scopes = scopes;
+    }
 
     /// <inheritdoc />
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -29,6 +36,10 @@ public sealed class ExperimentsInterceptor : Interceptor
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
         var start = Stopwatch.GetTimestamp();
+        if (_scopes.ForGrpc(context, CallScopes.Unary) is { } scope)
+        {
+            return ObserveScopedUnaryAsync(request, context, continuation, start, scope);
+        }
         // Not an async method, so that a handler that completes at once costs no Task of our own; the flow is put
         // back by hand instead, as an async method would.
         var flow = ExecutionContext.Capture();
@@ -78,7 +89,12 @@ public sealed class ExperimentsInterceptor : Interceptor
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
-        return ObserveAsync(context, Stopwatch.GetTimestamp(), () => continuation(requestStream, context));
+        var start = Stopwatch.GetTimestamp();
+        if (_scopes.ForGrpc(context, CallScopes.ClientStreaming) is { } scope)
+        {
+            return ObserveScopedAsync(GrpcCapture.Reader(scope, requestStream), context, continuation, start, scope);
+        }
+        return ObserveAsync(context, start, () => continuation(requestStream, context));
     }
 
     /// <inheritdoc />
@@ -86,7 +102,12 @@ public sealed class ExperimentsInterceptor : Interceptor
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
-        return ObserveStreamAsync(context, Stopwatch.GetTimestamp(), responseStream, stream => continuation(request, stream, context));
+        var start = Stopwatch.GetTimestamp();
+        if (_scopes.ForGrpc(context, CallScopes.ServerStreaming) is { } scope)
+        {
+            return ObserveScopedStreamAsync(request, GrpcCapture.Writer(scope, responseStream), context, continuation, start, scope);
+        }
+        return ObserveStreamAsync(context, start, responseStream, stream => continuation(request, stream, context));
     }
 
     /// <inheritdoc />
@@ -94,8 +115,41 @@ public sealed class ExperimentsInterceptor : Interceptor
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
-        return ObserveStreamAsync(context, Stopwatch.GetTimestamp(), responseStream, stream => continuation(requestStream, stream, context));
+        var start = Stopwatch.GetTimestamp();
+        if (_scopes.ForGrpc(context, CallScopes.DuplexStreaming) is { } scope)
+        {
+            return ObserveScopedStreamAsync(GrpcCapture.Reader(scope, requestStream), GrpcCapture.Writer(scope, responseStream), context, continuation, start, scope);
+        }
+        return ObserveStreamAsync(context, start, responseStream, stream => continuation(requestStream, stream, context));
     }
+
+    // The calls with a scope (a replay, or a sampled capture), each in a method of its own: a lambda over the handlers'
+    // parameters would allocate its closure on every call, scoped or not.
+    private Task<TResponse> ObserveScopedUnaryAsync<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation, long start, CallScope scope)
+        where TRequest : class
+        where TResponse : class
+    {
+        scope.Capture?.AddMessage(request: true, request);
+        return GrpcCapture.RunAsync(scope, context, () => ObserveAsync(context, start, () => continuation(request, context)));
+    }
+
+    private Task<TResponse> ObserveScopedAsync<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation, long start, CallScope scope)
+        where TRequest : class
+        where TResponse : class =>
+        GrpcCapture.RunAsync(scope, context, () => ObserveAsync(context, start, () => continuation(requestStream, context)));
+
+    private Task ObserveScopedStreamAsync<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation, long start, CallScope scope)
+        where TRequest : class
+        where TResponse : class
+    {
+        scope.Capture?.AddMessage(request: true, request);
+        return GrpcCapture.RunAsync(scope, context, () => ObserveStreamAsync(context, start, responseStream, stream => continuation(request, stream, context)));
+    }
+
+    private Task ObserveScopedStreamAsync<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation, long start, CallScope scope)
+        where TRequest : class
+        where TResponse : class =>
+        GrpcCapture.RunAsync(scope, context, () => ObserveStreamAsync(context, start, responseStream, stream => continuation(requestStream, stream, context)));
 
     /// <summary>
     /// Serves the call's unit while a streaming <paramref name="call"/> runs, and measures its response stream: the time to
@@ -105,7 +159,7 @@ public sealed class ExperimentsInterceptor : Interceptor
     private async Task ObserveStreamAsync<TResponse>(ServerCallContext context, long start, IServerStreamWriter<TResponse> responseStream, Func<IServerStreamWriter<TResponse>, Task> call)
     {
         var served = Begin(context);
-        if (served.Unit.IsNone || !_runtime.TelemetryEnabled)
+        if (served.Unit.IsNone || !_runtime.TelemetryEnabled || CallScope.IsReplaying)
         {
             try
             {
@@ -180,6 +234,7 @@ public sealed class ExperimentsInterceptor : Interceptor
     {
         var http = context.GetHttpContext();
         var value = _runtime.UnitFor(http);
+        CallScope.Current?.Capture?.SetUnit(value);
         // Served until the call ends: on the flow (which the caller puts back) or in the request's slot.
         var slot = value is null ? null : ExperimentsContext.Serve(http, value);
         return new Served(new ServedUnit(value), slot);
@@ -187,7 +242,7 @@ public sealed class ExperimentsInterceptor : Interceptor
 
     private void End(ServerCallContext context, in ServedUnit unit, long start, StatusCode code)
     {
-        if (unit.IsNone || !_runtime.TelemetryEnabled)
+        if (unit.IsNone || !_runtime.TelemetryEnabled || CallScope.IsReplaying)
         {
             return;
         }

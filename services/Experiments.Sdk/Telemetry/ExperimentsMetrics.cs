@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
+using Experiments.Sdk.Capture;
 using Experiments.Sdk.Evaluation;
+using Experiments.Sdk.Replay;
 
 namespace Experiments.Sdk.Telemetry;
 
@@ -20,6 +22,15 @@ internal sealed class ExperimentsMetrics : IDisposable
     private long _unattributed;
     private long _unmeasurable;
     private readonly long[] _droppedIds = new long[IdKinds.Length * IdReasons.Length];
+    private readonly long[] _capturesDropped = new long[CaptureDropReasons.Length];
+    private readonly long[] _replayRefused = new long[ReplayRefusals.Length];
+    private long _capturesSent;
+    private long _capturesRecorded;
+    private long _replayServed;
+
+    // Indexed by CaptureDrop and ReplayRefusal.
+    private static readonly string[] CaptureDropReasons = ["budget", "error", "rejected", "send_failed", "shutdown"];
+    private static readonly string[] ReplayRefusals = ["disabled", "bad_token", "malformed"];
 
     private static readonly string[] IdKinds = ["user", "session", "client"];
     private static readonly string[] IdReasons = ["", "missing", "too_long", "invalid"];
@@ -43,6 +54,13 @@ internal sealed class ExperimentsMetrics : IDisposable
             "Outbound calls made outside any served unit: not recorded, since they belong to no experiment arm.");
         _meter.CreateObservableCounter("experiments.sdk.staleness.unmeasurable", () => Volatile.Read(ref _unmeasurable), "{message}",
             "Stream messages whose source time the app's WithStaleness selector failed to read (it threw): not measured.");
+        _meter.CreateObservableCounter("experiments.sdk.capture.recorded", () => Volatile.Read(ref _capturesRecorded), "{exchange}", "Exchanges captured and buffered for sending.");
+        _meter.CreateObservableCounter("experiments.sdk.capture.sent", () => Volatile.Read(ref _capturesSent), "{exchange}", "Captured exchanges acknowledged by ingestion.");
+        _meter.CreateObservableCounter("experiments.sdk.capture.dropped", () => Labelled(_capturesDropped, CaptureDropReasons), "{exchange}",
+            "Sampled exchanges not delivered: budget (Experiments:Capture:StorageBudgetBytes reached), error (could not be recorded), rejected (invalid), send_failed (not retryable), shutdown (unsent at exit).");
+        _meter.CreateObservableCounter("experiments.sdk.replay.refused", () => Labelled(_replayRefused, ReplayRefusals), "{request}",
+            "Requests carrying x-experiments-replay-variant whose header was ignored: disabled (replay off or no key), bad_token (missing, expired or not signed for this header), malformed.");
+        _meter.CreateObservableCounter("experiments.sdk.replay.served", () => Volatile.Read(ref _replayServed), "{request}", "Verified replays served their forced variants (and not reported).");
         _meter.CreateObservableGauge("experiments.sdk.buffer.size", () => buffer.Count, "{event}", "Events waiting to be sent.");
         _meter.CreateObservableGauge("experiments.sdk.definitions.version", () => definitions.Version, "{version}", "Version of the definitions being evaluated.");
     }
@@ -75,6 +93,36 @@ internal sealed class ExperimentsMetrics : IDisposable
     public void AddDroppedId(IdKind kind, IdProblem problem) => Interlocked.Increment(ref _droppedIds[((int)kind * IdReasons.Length) + (int)problem]);
 
     public long DroppedIds(IdKind kind, IdProblem problem) => Volatile.Read(ref _droppedIds[((int)kind * IdReasons.Length) + (int)problem]);
+
+    public void AddCaptureRecorded() => Interlocked.Increment(ref _capturesRecorded);
+
+    public void AddCapturesSent(long count) => Interlocked.Add(ref _capturesSent, count);
+
+    public void AddCaptureDropped(CaptureDrop reason, long count = 1) => Interlocked.Add(ref _capturesDropped[(int)reason], count);
+
+    public long CapturesDropped(CaptureDrop reason) => Volatile.Read(ref _capturesDropped[(int)reason]);
+
+    public long CapturesSent => Volatile.Read(ref _capturesSent);
+
+    public long CapturesRecorded => Volatile.Read(ref _capturesRecorded);
+
+    public long ReplayServed => Volatile.Read(ref _replayServed);
+
+    public void AddReplayServed() => Interlocked.Increment(ref _replayServed);
+
+    public void AddReplayRefused(ReplayRefusal reason) => Interlocked.Increment(ref _replayRefused[(int)reason]);
+
+    public long ReplayRefused(ReplayRefusal reason) => Volatile.Read(ref _replayRefused[(int)reason]);
+
+    private static Measurement<long>[] Labelled(long[] counts, string[] reasons)
+    {
+        var measurements = new Measurement<long>[reasons.Length];
+        for (var i = 0; i < reasons.Length; i++)
+        {
+            measurements[i] = new Measurement<long>(Volatile.Read(ref counts[i]), new KeyValuePair<string, object?>("reason", reasons[i]));
+        }
+        return measurements;
+    }
 
     private IEnumerable<Measurement<long>> DroppedIds()
     {
