@@ -10,7 +10,7 @@ internal static class ExpCli
     {
         var globals = new GlobalOptions(host);
         var root = new RootCommand(
-            "exp — define experiments, drive their lifecycle and read their verdicts.\n" +
+            "exp — define experiments, drive their lifecycle, read their verdicts, and see and export recorded client traffic.\n" +
             "Exit codes: 0 ok; 1 usage or bad file; 2 refused (INVALID_ARGUMENT, FAILED_PRECONDITION, ALREADY_EXISTS, ABORTED); " +
             "3 NOT_FOUND; 4 UNAUTHENTICATED/PERMISSION_DENIED; 5 UNAVAILABLE/DEADLINE_EXCEEDED; 6 other failures; " +
             "with --exit-code: 0 SHIP, 10 KEEP_RUNNING, 11 INCONCLUSIVE, 12 ROLL_BACK, 13 INVALID.");
@@ -27,6 +27,8 @@ internal static class ExpCli
         root.Subcommands.Add(ReadCommands.Audit(globals));
         root.Subcommands.Add(VerdictCommands.Verdict(globals));
         root.Subcommands.Add(VerdictCommands.Watch(globals));
+        root.Subcommands.Add(TrafficCommands.Build(globals));
+        root.Subcommands.Add(ReplayCommand.Create(globals));
         root.Subcommands.Add(ConfigCommand.Build(globals));
         return root;
     }

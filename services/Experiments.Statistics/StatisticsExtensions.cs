@@ -8,6 +8,7 @@ using Experiments.Statistics.Dapr;
 using Experiments.Statistics.Definitions;
 using Experiments.Statistics.Health;
 using Experiments.Statistics.Intake;
+using Experiments.Statistics.Replay;
 using Experiments.Statistics.Rpc;
 using Experiments.Statistics.Sharding;
 using Experiments.Statistics.Verdicts;
@@ -56,6 +57,9 @@ public static class StatisticsExtensions
         builder.Services.AddPeerClient<ExperimentAdmin.ExperimentAdminClient>(AssignmentPeer);
         builder.Services.AddSingleton<StatisticsIntakeService>();
         builder.Services.AddSingleton<StatisticsService>();
+        builder.Services.AddSingleton<ReplayAnalyzer>();
+        builder.Services.AddOptions<StatisticsOptions>()
+            .Validate(o => o.Replay.MaxObservations >= 1, "Statistics:Replay:MaxObservations must be at least 1");
         builder.Services.AddSingleton<MergedVerdicts>();
         builder.Services.AddSingleton<StatisticsShardsService>();
         builder.Services.AddHostedService<StatisticsWorker>();

@@ -45,6 +45,9 @@ public sealed class StatisticsOptions
     /// <summary>Capacity of each generation of the event-id window.</summary>
     public int EventIdWindow { get; set; } = 1_000_000;
 
+    /// <summary>Limits of AnalyzeReplay (section <c>Statistics:Replay</c>).</summary>
+    public Replay.ReplayOptions Replay { get; set; } = new();
+
     /// <summary>Whether this replica owns <paramref name="partition"/>.</summary>
     public bool Owns(int partition) => OwnedPartitions.Count == 0 || OwnedPartitions.Contains(partition);
 }

@@ -83,7 +83,7 @@ internal static class VerdictPanel
             foreach (var result in group.Results)
             {
                 yield return Text.Empty;
-                yield return Kpi(result, Alpha(verdict));
+                yield return Kpi(result, Alpha(verdict), verdict.SingleLook ? "fixed-horizon" : "always-valid");
             }
         }
     }
@@ -109,7 +109,7 @@ internal static class VerdictPanel
         _ => Names.Of(kind),
     };
 
-    private static IRenderable Kpi(KpiResult result, double alpha)
+    private static IRenderable Kpi(KpiResult result, double alpha, string intervalKind)
     {
         var measure = ApiGroup.Measure(result);
         var title = $"[bold]{Markup.Escape(result.KpiKey)}[/] · " + Markup.Escape(
@@ -142,7 +142,7 @@ internal static class VerdictPanel
             table.AddRow(
                 new Text(comparison.VariantKey),
                 new Text(Arm(result.Kind, treatment)),
-                new Text($"{relative(comparison.RelativeEffect)}\n{Formats.Interval(interval, relative)}\n{Formats.Level(decisionLevel)} always-valid\n{DecisionPValue(result, comparison)}\n" +
+                new Text($"{relative(comparison.RelativeEffect)}\n{Formats.Interval(interval, relative)}\n{Formats.Level(decisionLevel)} {intervalKind}\n{DecisionPValue(result, comparison)}\n" +
                     $"{absolute(comparison.AbsoluteEffect)}\n{Formats.Interval(comparison.AbsoluteConfidenceSequence, absolute)}\n({Formats.Level(alpha)}, absolute)"),
                 new Markup(KpiDecisionMarkup(comparison.Decision) + GuardrailMarkup(result, comparison)),
                 new Text($"{relative(comparison.RelativeEffect)}\n{Formats.Interval(comparison.RelativeCi, relative)}\np = {Formats.PValue(comparison.PValue)}\nadjusted {Formats.PValue(comparison.AdjustedPValue)}"));

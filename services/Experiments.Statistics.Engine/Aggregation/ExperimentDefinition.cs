@@ -30,6 +30,13 @@ public sealed record ExperimentDefinition(
     /// <summary>N* of the confidence sequences (units, all arms); 0 means derived (<see cref="TuningSampleSize"/>).</summary>
     public long SequentialNStar { get; init; }
 
+    /// <summary>
+    /// The data are analysed once, at a size not chosen by looking (a replay of recorded traffic): decisions read the
+    /// fixed-horizon normal interval instead of the confidence sequence, which pays for being read at every look with
+    /// an interval about 1.5 times as wide. Never for a live experiment, whose verdict is read whenever someone looks.
+    /// </summary>
+    public bool SingleLook { get; init; }
+
     /// <summary>Whether a guardrail breach stops the experiment.</summary>
     public bool AutoRollback { get; init; }
 

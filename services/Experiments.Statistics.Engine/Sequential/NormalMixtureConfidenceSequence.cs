@@ -33,10 +33,12 @@ namespace Experiments.Statistics.Engine.Sequential;
 /// the running minimum of p-values, which stay valid.
 /// </para>
 /// </remarks>
-public sealed class NormalMixtureConfidenceSequence
+public sealed class NormalMixtureConfidenceSequence : IEffectInference
 {
     /// <summary>The test name reported in <see cref="TestResult.TestName"/>.</summary>
     public const string Name = "normal-mixture confidence sequence";
+
+    public string IntervalKind => "always-valid";
 
     /// <param name="tuningSampleSize">
     /// N*: the total number of units (both arms) at which the intervals should be tightest — typically the

@@ -10,14 +10,14 @@ namespace Experiments.Statistics.Engine.Sequential;
 /// </summary>
 public readonly record struct RelativeScale
 {
-    private readonly NormalMixtureConfidenceSequence _sequence;
+    private readonly IEffectInference _inference;
     private readonly EffectEstimate _effect;
     private readonly double _control;
     private readonly long _units;
 
-    private RelativeScale(NormalMixtureConfidenceSequence sequence, EffectEstimate effect, bool onLogRatio, double control, double relativeEffect, long units)
+    private RelativeScale(IEffectInference inference, EffectEstimate effect, bool onLogRatio, double control, double relativeEffect, long units)
     {
-        _sequence = sequence;
+        _inference = inference;
         _effect = effect;
         OnLogRatio = onLogRatio;
         _control = control;
@@ -31,21 +31,24 @@ public readonly record struct RelativeScale
     /// <summary>The point estimate T/C − 1.</summary>
     public double RelativeEffect { get; }
 
-    /// <summary>The scale for <paramref name="treatment"/> against <paramref name="control"/>.</summary>
-    public static RelativeScale Of(ArmEstimate control, ArmEstimate treatment, NormalMixtureConfidenceSequence sequence)
+    /// <summary>How reasons name this scale's intervals ("always-valid", "fixed-horizon").</summary>
+    public string IntervalKind => _inference.IntervalKind;
+
+    /// <summary>The scale for <paramref name="treatment"/> against <paramref name="control"/>, read with <paramref name="inference"/>.</summary>
+    public static RelativeScale Of(ArmEstimate control, ArmEstimate treatment, IEffectInference inference)
     {
-        ArgumentNullException.ThrowIfNull(sequence);
+        ArgumentNullException.ThrowIfNull(inference);
         var units = Math.Max(1, control.Units + treatment.Units);
         var relative = control.Value != 0 ? treatment.Value / control.Value - 1 : double.NaN;
         return LogRatioEffect.Estimate(control, treatment) is { } log
-            ? new RelativeScale(sequence, log, true, control.Value, relative, units)
-            : new RelativeScale(sequence, EffectEstimate.Difference(control, treatment), false, control.Value, relative, units);
+            ? new RelativeScale(inference, log, true, control.Value, relative, units)
+            : new RelativeScale(inference, EffectEstimate.Difference(control, treatment), false, control.Value, relative, units);
     }
 
-    /// <summary>The always-valid interval of T/C − 1 at level 1 − <paramref name="level"/>.</summary>
+    /// <summary>The interval of T/C − 1 at level 1 − <paramref name="level"/> (always-valid for a confidence sequence).</summary>
     public ConfidenceInterval Interval(double level)
     {
-        var interval = _sequence.Interval(_effect, _units, level);
+        var interval = _inference.Interval(_effect, _units, level);
         if (OnLogRatio)
         {
             return LogRatioEffect.ToRelative(interval);
@@ -60,21 +63,21 @@ public readonly record struct RelativeScale
         return new ConfidenceInterval(Math.Min(a, b), Math.Max(a, b));
     }
 
-    /// <summary>The always-valid p-value of H₀: T/C − 1 = <paramref name="relativeMargin"/> (0: no difference).</summary>
+    /// <summary>The p-value of H₀: T/C − 1 = <paramref name="relativeMargin"/> (0: no difference), dual to <see cref="Interval"/>.</summary>
     public double PValue(double relativeMargin = 0)
     {
         if (relativeMargin == 0)
         {
-            return _sequence.PValue(_effect, _units);
+            return _inference.PValue(_effect, _units);
         }
         if (OnLogRatio)
         {
             return relativeMargin > -1
-                ? _sequence.PValue(_effect with { Value = _effect.Value - LogRatioEffect.FromRelative(relativeMargin) }, _units)
+                ? _inference.PValue(_effect with { Value = _effect.Value - LogRatioEffect.FromRelative(relativeMargin) }, _units)
                 : 0;
         }
         return _control == 0 || !double.IsFinite(_control)
             ? double.NaN
-            : _sequence.PValue(_effect with { Value = _effect.Value - relativeMargin * _control }, _units);
+            : _inference.PValue(_effect with { Value = _effect.Value - relativeMargin * _control }, _units);
     }
 }

@@ -28,7 +28,7 @@ internal static class ComparisonRule
         var interval = scale.Interval(level);
         var mde = metric.MinimumDetectableEffect > 0 ? metric.MinimumDetectableEffect : definition.MinimumDetectableEffect;
         var label = ReasonText.Label(metric);
-        var figures = $"{ReasonText.Interval(interval, level)}, adjusted p = {ReasonText.PValue(adjustedP)}";
+        var figures = $"{ReasonText.Interval(interval, level, scale.IntervalKind)}, adjusted p = {ReasonText.PValue(adjustedP)}";
         var change = $"{label} {ReasonText.Change(scale.RelativeEffect)} in {treatmentKey} ({figures})";
         MetricDecision decision;
         string reason;
@@ -75,7 +75,7 @@ internal static class ComparisonRule
             : GuardrailStatus.NotYetShown;
         var label = ReasonText.Label(metric);
         var tolerance = (harmUp ? "+" : "−") + ReasonText.Percent(metric.Tolerance);
-        var figures = $"{ReasonText.Interval(interval, alpha)}, p = {ReasonText.PValue(toleranceP)} against {tolerance}";
+        var figures = $"{ReasonText.Interval(interval, alpha, scale.IntervalKind)}, p = {ReasonText.PValue(toleranceP)} against {tolerance}";
         var change = $"guardrail {label} {ReasonText.Change(scale.RelativeEffect)} in {treatmentKey} ({figures})";
         var reason = status switch
         {

@@ -34,8 +34,8 @@ internal static class ReasonText
         !double.IsFinite(relative) ? "changed by an undefined amount"
         : relative >= 0 ? Percent(relative) + " higher" : Percent(-relative) + " lower";
 
-    public static string Interval(ConfidenceInterval ci, double alpha) =>
-        string.Create(Invariant, $"always-valid {(1 - alpha) * 100:0.#}% CI {Percent(ci.Lower)} to {Percent(ci.Upper)}");
+    public static string Interval(ConfidenceInterval ci, double alpha, string kind = "always-valid") =>
+        string.Create(Invariant, $"{kind} {(1 - alpha) * 100:0.#}% CI {Percent(ci.Lower)} to {Percent(ci.Upper)}");
 
     public static string Number(double value) =>
         double.IsFinite(value) ? value.ToString(Math.Abs(value) >= 1e-3 || value == 0 ? "0.####" : "0.###e0", Invariant) : value.ToString(Invariant);

@@ -88,7 +88,8 @@ public static class VerdictEngine
 
         // Pass 2: multiplicity across the superiority tests (primary and secondary KPIs, every treatment); guardrails
         // stand outside the family (intersection–union, see the remarks). Fixed-horizon p-values get the same treatment.
-        var scales = raw.Select(r => r.Comparisons.Select(c => RelativeScale.Of(c.Control, c.Treatment, sequence)).ToList()).ToList();
+        IEffectInference decisions = definition.SingleLook ? FixedHorizonNormal.Instance : sequence;
+        var scales = raw.Select(r => r.Comparisons.Select(c => RelativeScale.Of(c.Control, c.Treatment, decisions)).ToList()).ToList();
         var family = new List<double>();
         var fixedP = new List<double>();
         var index = new List<(int K, int C)>();

@@ -2,12 +2,13 @@ using System.Globalization;
 using Experiments.Contracts.V1;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Experiments.Statistics.Replay;
 using Experiments.Statistics.Verdicts;
 
 namespace Experiments.Statistics.Rpc;
 
-/// <summary>Statistics: reads cached verdicts; never computes on the request path.</summary>
-internal sealed class StatisticsService(VerdictBook verdicts) : Contracts.V1.Statistics.StatisticsBase
+/// <summary>Statistics: reads cached verdicts (never computed on the request path), and judges replays sent to it.</summary>
+internal sealed class StatisticsService(VerdictBook verdicts, ReplayAnalyzer replays) : Contracts.V1.Statistics.StatisticsBase
 {
     private const int DefaultPageSize = 500;
     private const int MaxPageSize = 10_000;
@@ -33,6 +34,10 @@ internal sealed class StatisticsService(VerdictBook verdicts) : Contracts.V1.Sta
             ? throw new RpcException(new Status(StatusCode.NotFound, $"no verdict for experiment '{request.ExperimentId}'"))
             : Task.FromResult(verdict);
     }
+
+    /// <summary>A replay's verdict, computed on the request from the observations it carries (bounded by Statistics:Replay:MaxObservations).</summary>
+    public override Task<Verdict> AnalyzeReplay(AnalyzeReplayRequest request, ServerCallContext context) =>
+        Task.FromResult(replays.Analyze(request));
 
     public override async Task WatchVerdicts(WatchVerdictsRequest request, IServerStreamWriter<Verdict> responseStream, ServerCallContext context)
     {

@@ -15,6 +15,7 @@ internal static class VerdictMapping
         {
             ExperimentId = result.ExperimentId,
             ExperimentRevision = result.Revision,
+            SingleLook = aggregate.Definition.SingleLook,
             ComputeTime = Timestamp.FromDateTimeOffset(result.ComputeTime),
             AsOfTime = Timestamp.FromDateTimeOffset(result.AsOfTime),
             Decision = result.Decision switch
