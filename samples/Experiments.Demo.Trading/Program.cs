@@ -7,6 +7,7 @@ using Experiments.Demo.Trading.Simulation;
 // Standalone: dotnet run --project samples/Experiments.Demo.Trading [-- --scenario p99-regression --port 5110]
 // The core listens on --port (gRPC), the market-data supplier on +1 (gRPC), the broker on +2 (HTTP).
 // Traffic: add --simulate [--duration 90s] to drive simulated users at the core.
+// The core records its inbound calls (--capture-rate 1, 0: none) and honours replays signed with --replay-key (or EXP_REPLAY_KEY).
 var options = new TradingCoreOptions();
 if (Option("--port") is { } portText)
 {
@@ -23,6 +24,12 @@ if (Option("--ingestion") is { } ingestion)
 {
     options.IngestionAddress = ingestion;
 }
+if (Option("--capture-rate") is { } rate)
+{
+    options.CaptureSampleRate = double.Parse(rate, CultureInfo.InvariantCulture);
+}
+// Replays (exp replay) force variants only with tokens signed by this key.
+options.ReplayKey = Option("--replay-key") ?? Environment.GetEnvironmentVariable("EXP_REPLAY_KEY");
 if (Option("--scenario") is { } text)
 {
     if (!ScenarioProfiles.TryParse(text, out var scenario))

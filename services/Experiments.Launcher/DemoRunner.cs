@@ -20,8 +20,14 @@ namespace Experiments.Launcher;
 /// evolving verdict per API, then the final one and where to look at it.
 /// </summary>
 internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress, string ingestionAddress, string statisticsAddress, string dashboardAddress)
+    : IAsyncDisposable
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    // The trading apps outlive RunAsync: after the verdict they serve on (for grpcurl, curl and replays) until disposed.
+    private DemoStack? _stack;
+    private readonly CancellationTokenSource _liveStop = new();
+    private Task _live = Task.CompletedTask;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -42,7 +48,7 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
         await RetirePreviousRunsAsync(admin, cancellationToken).ConfigureAwait(false);
 
         var days = new SimulatedDays(settings.Days, settings.Duration);
-        await using var stack = new DemoStack(new TradingCoreOptions
+        var stack = _stack = new DemoStack(new TradingCoreOptions
         {
             Clock = days,
             Urls = settings.CoreAddress,
@@ -53,11 +59,17 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
             ApiKey = settings.ApiKey,
             Scenario = settings.Scenario,
             Quiet = true,
+            CaptureSampleRate = settings.CaptureRate,
+            ReplayKey = settings.ReplayKey,
         });
         await stack.StartAsync(cancellationToken).ConfigureAwait(false);
+        await DeclareUsageAsync(cancellationToken).ConfigureAwait(false);
         Console.WriteLine($"Trading core on {settings.CoreAddress} (gRPC trading.v1.TradingCore: StreamQuotes, PlaceOrder, GetPortfolio), "
             + $"market-data supplier on {settings.SupplierAddress} (gRPC stream), broker on {settings.BrokerAddress} (HTTP POST /orders).");
         Console.WriteLine("Flag order-routing: control = current order router and quote path, new-router = the new ones.");
+        Console.WriteLine($"Clients: web and mobile apps (as intended), and the algo-bot ({new TrafficOptions().AlgoBotShare:0%} of users: polls the deprecated "
+            + $"{TradingApis.LegacyPortfolio}, orders without GetPortfolio, large orders; excluded from the experiment by targeting). "
+            + (settings.CaptureRate > 0 ? $"The core's SDK records {settings.CaptureRate:0%} of its calls, authorization and account_token redacted." : "Capture is off."));
         var traffic = new TrafficSimulator(new TrafficOptions
         {
             BaseAddress = settings.CoreAddress,
@@ -155,8 +167,65 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
         var statisticsUrl = statisticsAddress == "http://127.0.0.1:5103" ? "" : " --statistics-url " + statisticsAddress;
         Console.WriteLine($"  dotnet run --project services/Experiments.Cli -- verdict {id}{statisticsUrl}");
         Console.WriteLine($"  {dashboardAddress}/experiments/{id}");
+        PrintTrafficCommands();
+        if (!settings.ExitWhenDone && settings.LiveRate > 0)
+        {
+            _live = traffic.RunLiveAsync(200, settings.LiveRate, _liveStop.Token);
+            Console.WriteLine($"The clients keep trading in real time ({settings.LiveRate.ToString("0.#", Invariant)} sessions/s) while the services serve; Ctrl+C stops everything.");
+        }
         Console.WriteLine($"FINAL experiment={id} decision={Name(last.Decision)} status={Name(experiment.Status)} rollout={experiment.RolloutPercent.ToString(Invariant)}");
         return 0;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _liveStop.CancelAsync().ConfigureAwait(false);
+        await _live.ConfigureAwait(false);
+        if (_stack is not null)
+        {
+            await _stack.DisposeAsync().ConfigureAwait(false);
+        }
+        _liveStop.Dispose();
+    }
+
+    /// <summary>Declares the core's intended usage on ingestion, which the traffic report judges each client against.</summary>
+    private async Task DeclareUsageAsync(CancellationToken cancellationToken)
+    {
+        using var channel = GrpcChannel.ForAddress(ingestionAddress);
+        var captures = new Captures.CapturesClient(channel.WithApiKey(settings.ApiKey));
+        try
+        {
+            await captures.SetIntendedUsageAsync(new SetIntendedUsageRequest { Usage = DemoUsage.Declaration() }, Deadline(cancellationToken)).ResponseAsync.ConfigureAwait(false);
+            Console.WriteLine($"Intended usage of {TradingApis.ServiceName} declared: GetPortfolio before PlaceOrder; {TradingApis.LegacyPortfolio} deprecated "
+                + $"(use GetPortfolio), at most {DemoUsage.LegacyCallsPerMinute.ToString(Invariant)} calls/min per client.");
+        }
+        catch (RpcException e)
+        {
+            // The demo runs on without it: the report then lists no departures.
+            Console.Error.WriteLine($"Could not declare the intended usage on ingestion ({e.StatusCode}: {e.Status.Detail}); the traffic report will list no departures.");
+        }
+    }
+
+    /// <summary>What to run next to read, export and replay the traffic the core recorded.</summary>
+    private void PrintTrafficCommands()
+    {
+        if (settings.CaptureRate <= 0)
+        {
+            return;
+        }
+        var ingestion = ingestionAddress == "http://127.0.0.1:5102" ? "" : " --ingestion-url " + ingestionAddress;
+        var statistics = statisticsAddress == "http://127.0.0.1:5103" ? "" : " --statistics-url " + statisticsAddress;
+        Console.WriteLine();
+        Console.WriteLine("Recorded client traffic (exp = dotnet run --project services/Experiments.Cli --):");
+        Console.WriteLine($"  exp traffic clients --since 15m{ingestion}");
+        Console.WriteLine($"  exp traffic export --client algo-bot --format postman --out demo.postman.json{ingestion}");
+        // The app users' traffic, the experiment's population: the algo-bot is excluded from it, and its large orders
+        // (slow in both variants) would bury the planted tail.
+        Console.WriteLine($"  exp traffic export --client web --client mobile --format jsonl --out demo.captures.jsonl{ingestion}");
+        var key = settings.ReplayKeyGenerated ? $"EXP_REPLAY_KEY={settings.ReplayKey} " : "";
+        Console.WriteLine($"  {key}exp replay --capture demo.captures.jsonl --target {settings.CoreAddress} --flag {TradingApis.FlagKey} --variant control --variant new-router --speed max{statistics}");
+        Console.WriteLine($"  {dashboardAddress}/traffic");
+        Console.WriteLine($"  curl --http2-prior-knowledge {settings.CoreAddress}/v1/portfolio/ACCOUNT   (grpcurl -plaintext {new Uri(settings.CoreAddress).Authority} list: server reflection)");
     }
 
     private Experiment Definition()
@@ -177,6 +246,8 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
             Horizon = new Horizon { MaxDuration = Duration.FromTimeSpan(TimeSpan.FromDays(settings.Days)) },
             // The always-valid intervals are tightest at N* units (both arms): every simulated user, the demo's whole sample.
             SequentialNStar = settings.Users,
+            // Algorithmic accounts trade differently (large orders, polling): the experiment is about the apps' users.
+            Targeting = new Targeting { ExcludedGroups = { TradingApis.AlgoGroup } },
         };
         experiment.Variants.Add(new Variant { Key = "control", DisplayName = "Current router and quote path", Weight = 50, IsControl = true });
         experiment.Variants.Add(new Variant { Key = "new-router", DisplayName = "New router and quote path", Weight = 50 });

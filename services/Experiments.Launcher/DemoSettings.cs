@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using Experiments.Demo.Trading.Scenarios;
 using Experiments.Demo.Trading.Simulation;
 
@@ -34,6 +35,21 @@ internal sealed class DemoSettings
     /// <summary>The broker (HTTP), first port + 11.</summary>
     public string BrokerAddress { get; private init; } = "http://127.0.0.1:5112";
 
+    /// <summary>Share of the trading core's calls its SDK records (<c>--capture-rate</c>, default 1: every call; 0: none).</summary>
+    public double CaptureRate { get; private init; } = 1.0;
+
+    /// <summary>
+    /// The key the core's SDK checks replay tokens with: <c>--replay-key</c>, else the environment's <c>EXP_REPLAY_KEY</c>
+    /// (which <c>exp replay</c> reads too), else one made for this run and printed.
+    /// </summary>
+    public string ReplayKey { get; private init; } = "";
+
+    /// <summary>Whether <see cref="ReplayKey"/> was made for this run (so the user has to be told it).</summary>
+    public bool ReplayKeyGenerated { get; private init; }
+
+    /// <summary>Sessions a second the simulated clients keep sending in real time after the final verdict while the services serve on (<c>--live-rate</c>, default 5; 0: none).</summary>
+    public double LiveRate { get; private init; } = 5;
+
     /// <summary>Seconds between two verdict polls.</summary>
     public TimeSpan PollInterval { get; private init; } = TimeSpan.FromSeconds(5);
 
@@ -56,6 +72,22 @@ internal sealed class DemoSettings
             // Simulated days are stamped into the past, ending now; ingestion accepts events up to 7 days old.
             throw new ArgumentException("--days must be between 1 and 7.");
         }
+        var captureRate = Option(args, "--capture-rate") is { } c ? double.Parse(c, CultureInfo.InvariantCulture) : 1.0;
+        if (captureRate is < 0 or > 1)
+        {
+            throw new ArgumentException("--capture-rate must be between 0 and 1.");
+        }
+        var liveRate = Option(args, "--live-rate") is { } l ? double.Parse(l, CultureInfo.InvariantCulture) : 5;
+        if (liveRate < 0)
+        {
+            throw new ArgumentException("--live-rate must be 0 or more sessions a second.");
+        }
+        var replayKey = Option(args, "--replay-key") ?? Environment.GetEnvironmentVariable("EXP_REPLAY_KEY");
+        var generated = string.IsNullOrEmpty(replayKey);
+        if (generated)
+        {
+            replayKey = "demo-replay-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+        }
         var poll = Option(args, "--poll") is { } p ? TrafficOptions.ParseDuration(p) : TimeSpan.FromSeconds(Math.Clamp(duration.TotalSeconds / 12, 2, 5));
         return new DemoSettings
         {
@@ -71,6 +103,10 @@ internal sealed class DemoSettings
             SupplierAddress = Address(firstPort + 10),
             BrokerAddress = Address(firstPort + 11),
             PollInterval = poll,
+            CaptureRate = captureRate,
+            ReplayKey = replayKey!,
+            ReplayKeyGenerated = generated,
+            LiveRate = liveRate,
         };
     }
 

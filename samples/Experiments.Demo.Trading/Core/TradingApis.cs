@@ -21,6 +21,18 @@ public static class TradingApis
 
     public const string GetPortfolio = "trading.v1.TradingCore/GetPortfolio";
 
+    /// <summary>The legacy JSON route for a portfolio, deprecated in favour of <see cref="GetPortfolio"/> (HTTP, on the core's port).</summary>
+    public const string LegacyPortfolio = "GET /v1/portfolio/{account}";
+
+    /// <summary>The name the core's captured exchanges and intended usage carry (the SDK's ServiceName).</summary>
+    public const string ServiceName = "trading-core";
+
+    /// <summary>Request header with the account's groups (comma-separated), which the experiment's targeting reads.</summary>
+    public const string AccountGroupsHeader = "x-account-groups";
+
+    /// <summary>The group of algorithmic accounts, excluded from the experiment: their large orders would dominate both arms' tails.</summary>
+    public const string AlgoGroup = "algo";
+
     public const string BrokerOrders = Broker + " POST /orders";
 
     public const string SupplierPrices = MarketData + " marketdata.v1.Supplier/StreamPrices";

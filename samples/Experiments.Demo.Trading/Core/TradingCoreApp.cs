@@ -13,7 +13,9 @@ namespace Experiments.Demo.Trading.Core;
 /// <summary>
 /// The trading core: a Grpc.AspNetCore service with the Experiments SDK measuring its three APIs — the calls it
 /// serves (interceptor), the broker it calls (HttpClient handler) and the supplier stream it reads (gRPC client
-/// interceptor) — and serving each user's variant of the order router and the quote path.
+/// interceptor) — and serving each user's variant of the order router and the quote path. It also serves the legacy
+/// JSON route <c>GET /v1/portfolio/{account}</c> (h2c, on the same port) and server reflection, and the SDK records its
+/// inbound traffic (<see cref="CoreCapture"/>).
 /// </summary>
 public static class TradingCoreApp
 {
@@ -37,6 +39,8 @@ public static class TradingCoreApp
         builder.Services.AddSingleton(ScenarioProfiles.For(options.Scenario));
         builder.Services.AddSingleton<Portfolios>();
         builder.Services.AddGrpc(o => o.AddExperimentsInterceptor());
+        // So that grpcurl and Postman can list and call the core without its .proto files.
+        builder.Services.AddGrpcReflection();
         builder.Services.AddExperiments(o =>
             {
                 o.AssignmentAddress = options.AssignmentAddress;
@@ -44,6 +48,10 @@ public static class TradingCoreApp
                 o.ApiKey = options.ApiKey;
                 o.UserId = UnitIdSource.FromHeader("x-user-id");
                 o.ClientId = UnitIdSource.FromHeader("x-client-id");
+                // Algorithmic accounts are kept out of the experiment by its targeting (see TradingApis.AlgoGroup).
+                o.Groups = UnitGroupsSource.FromHeader(TradingApis.AccountGroupsHeader);
+                o.ServiceName = TradingApis.ServiceName;
+                CoreCapture.Configure(o, options);
                 if (options.Clock is not null)
                 {
                     // Event times are read once per batch: in compressed days a batch's age counts thousandfold.
@@ -68,7 +76,11 @@ public static class TradingCoreApp
             .AddExperimentsTelemetry(TradingApis.MarketData);
 
         var app = builder.Build();
+        // HTTP requests (the legacy JSON route) are measured and recorded by the SDK's middleware; gRPC calls by its interceptor.
+        app.UseExperiments();
         app.MapGrpcService<TradingCoreService>();
+        app.MapGrpcReflectionService();
+        app.MapLegacyPortfolio();
         return app;
     }
 }

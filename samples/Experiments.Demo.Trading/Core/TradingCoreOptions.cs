@@ -25,6 +25,12 @@ public sealed class TradingCoreOptions
     /// <summary>Log at Information (standalone) or only warnings (inside the launcher).</summary>
     public bool Quiet { get; set; }
 
+    /// <summary>Share of the core's inbound calls the SDK records (captures, sent to ingestion); 0 records none. Default 1: every call.</summary>
+    public double CaptureSampleRate { get; set; } = 1.0;
+
+    /// <summary>The key replay tokens are signed with (<c>exp replay --replay-key</c>); null or empty: replays are refused.</summary>
+    public string? ReplayKey { get; set; }
+
     /// <summary>The clock that stamps exposures and requests (the simulated days of a demo run); null is the real one.</summary>
     public TimeProvider? Clock { get; set; }
 }

@@ -46,6 +46,7 @@ public sealed class TradingCoreService(
     {
         var order = Ticket(request);
         var router = await routers.GetServiceAsync(context.CancellationToken);
+        await PreTradeRisk.RunAsync(order, context.CancellationToken);
         BrokerFill fill;
         try
         {
@@ -88,6 +89,10 @@ public sealed class TradingCoreService(
         if (!(request.LimitPrice > 0) || double.IsInfinity(request.LimitPrice))
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "limit_price: must be a positive finite price"));
+        }
+        if (request.AccountToken.Length == 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "account_token: required (the token the client got at sign-in)"));
         }
         return new OrderTicket(symbol, request.Side == Side.Sell ? "sell" : "buy", request.Quantity, request.LimitPrice);
     }

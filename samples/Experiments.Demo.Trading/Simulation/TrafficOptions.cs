@@ -26,6 +26,12 @@ public sealed class TrafficOptions
     /// <summary>Chance that a user with a flawless day comes back the next day.</summary>
     public double BaseReturnProbability { get; set; } = 0.85;
 
+    /// <summary>Share of users trading through the algo-bot (a few percent: the small share that degrades performance).</summary>
+    public double AlgoBotShare { get; set; } = 0.03;
+
+    /// <summary>Share of users on the mobile app; the rest use the web app.</summary>
+    public double MobileShare { get; set; } = 0.4;
+
     /// <summary>Seed of the simulation's own randomness (order sizes, symbols, returns).</summary>
     public int Seed { get; set; } = 42;
 

@@ -9,8 +9,9 @@ namespace Experiments.Demo.Trading.Simulation;
 
 /// <summary>
 /// Many users of a trading front end over simulated days, compressed into real time, calling the core over gRPC.
-/// Each day every active user runs one session with its own <c>x-user-id</c>: a quote stream (StreamQuotes), one to
-/// three orders at the last quote's price (PlaceOrder), then its portfolio (GetPortfolio). Whether it comes back the
+/// Each day every active user runs one session with its own <c>x-user-id</c>, through its client app (<c>x-client-id</c>
+/// web, mobile or algo-bot; see <see cref="ClientSessions"/>): for the apps, its portfolio (GetPortfolio), a quote stream
+/// (StreamQuotes), one to three orders at the last quote's price (PlaceOrder). Whether a user comes back the
 /// next day depends on what it experienced: every failed call, every slow order (above 100 ms) and every stale quote
 /// (older than 40 ms on arrival) lowers its chance of returning. So a variant with a slow tail, more broker errors or
 /// staler quotes loses users, which day-1 retention measures.
@@ -30,19 +31,21 @@ public sealed class TrafficSimulator(TrafficOptions options)
     public async Task WarmUpAsync(int sessions, CancellationToken cancellationToken)
     {
         using var channel = Channel();
-        var client = new TradingCore.TradingCoreClient(channel);
+        using var http = LegacyHttp();
+        var client = new ClientSessions(new TradingCore.TradingCoreClient(channel), http, options);
         using var gate = new SemaphoreSlim(options.Concurrency);
         var tasks = new List<Task>(sessions);
         for (var i = 0; i < sessions; i++)
         {
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            var user = new SimUser("warmup-" + i.ToString(CultureInfo.InvariantCulture), 0);
+            var user = new SimUser("warmup-" + i.ToString(CultureInfo.InvariantCulture), 0, SimClient.Web, Secret());
             var symbol = Symbols.All[i % Symbols.All.Length];
+            var random = new Random(_random.Next());
             tasks.Add(Task.Run(async () =>
             {
                 try
                 {
-                    await SessionAsync(client, user, symbol, 2, cancellationToken).ConfigureAwait(false);
+                    await client.RunAsync(user, symbol, 2, random, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -53,13 +56,71 @@ public sealed class TrafficSimulator(TrafficOptions options)
         await Task.WhenAll(tasks).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Traffic in real time after the simulated days, until cancelled: <paramref name="sessionsPerSecond"/> sessions a
+    /// second, each of a user drawn from <paramref name="users"/> live users of the same mix of clients. It keeps the
+    /// core's traffic (and so its captures) flowing, dated now, while the services serve on.
+    /// </summary>
+    public async Task RunLiveAsync(int users, double sessionsPerSecond, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(users);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sessionsPerSecond);
+        using var channel = Channel();
+        using var http = LegacyHttp();
+        var client = new ClientSessions(new TradingCore.TradingCoreClient(channel), http, options);
+        var runId = Guid.NewGuid().ToString("N")[..6];
+        var population = Enumerable.Range(0, users)
+            .Select(i => new SimUser(string.Create(CultureInfo.InvariantCulture, $"live-{runId}-{i:D4}"), 0, ClientOf(_random.NextDouble()), Secret()))
+            .ToList();
+        using var gate = new SemaphoreSlim(options.Concurrency);
+        var interval = TimeSpan.FromSeconds(1 / sessionsPerSecond);
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (!gate.Wait(0))
+                {
+                    continue; // the core is behind: skip this tick rather than pile up sessions
+                }
+                var user = population[_random.Next(population.Count)];
+                var symbol = Symbols.All[_random.Next(Symbols.All.Length)];
+                var orders = 1 + _random.Next(3);
+                var random = new Random(_random.Next());
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await client.RunAsync(user, symbol, orders, random, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is RpcException or HttpRequestException or OperationCanceledException && cancellationToken.IsCancellationRequested)
+                    {
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                }, CancellationToken.None);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        // Let the sessions in flight end (they are cancelled too) before the channel and gate go.
+        for (var i = 0; i < options.Concurrency; i++)
+        {
+            await gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
     public async Task<DayProgress> RunAsync(Action<DayProgress>? onDay, CancellationToken cancellationToken)
     {
         using var channel = Channel();
-        var client = new TradingCore.TradingCoreClient(channel);
+        using var http = LegacyHttp();
+        var client = new ClientSessions(new TradingCore.TradingCoreClient(channel), http, options);
         var runId = Guid.NewGuid().ToString("N")[..6];
         var users = Enumerable.Range(0, options.Users)
-            .Select(i => new SimUser(string.Create(CultureInfo.InvariantCulture, $"u-{runId}-{i:D5}"), 0.85 * _random.NextDouble()))
+            .Select(i => new SimUser(string.Create(CultureInfo.InvariantCulture, $"u-{runId}-{i:D5}"), 0.85 * _random.NextDouble(), ClientOf(_random.NextDouble()), Secret()))
             .ToList();
         var dayLength = options.Duration / options.Days;
         var clock = Stopwatch.StartNew();
@@ -87,11 +148,12 @@ public sealed class TrafficSimulator(TrafficOptions options)
                 var user = active[i].User;
                 var orders = 1 + _random.Next(3);
                 var symbol = Symbols.All[_random.Next(Symbols.All.Length)];
+                var random = new Random(_random.Next());
                 tasks.Add(Task.Run(async () =>
                 {
                     try
                     {
-                        await SessionAsync(client, user, symbol, orders, cancellationToken).ConfigureAwait(false);
+                        await client.RunAsync(user, symbol, orders, random, cancellationToken).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -112,7 +174,8 @@ public sealed class TrafficSimulator(TrafficOptions options)
                 // The day's experience decides whether the user comes back tomorrow.
                 var p = options.BaseReturnProbability - (0.25 * user.DayErrors) - (0.15 * user.DayOrderLatencies.Count(l => l > SlowOrderMs))
                     - (0.10 * user.DayQuoteAges.Count(a => a > StaleQuoteMs));
-                user.Active = _random.NextDouble() < Math.Clamp(p, 0.05, 0.98);
+                // A bot comes back every day, whatever it saw.
+                user.Active = user.Client == SimClient.AlgoBot || _random.NextDouble() < Math.Clamp(p, 0.05, 0.98);
                 user.ResetDay();
             }
             totalRequests += requests;
@@ -130,98 +193,22 @@ public sealed class TrafficSimulator(TrafficOptions options)
         return last with { Requests = totalRequests, Errors = totalErrors };
     }
 
-    private async Task SessionAsync(TradingCore.TradingCoreClient client, SimUser user, string symbol, int orders, CancellationToken cancellationToken)
-    {
-        var headers = new Metadata { { "x-user-id", user.Id }, { "x-client-id", "web-trader/4.2" } };
-        var lastPrice = 0.0;
-        await CallAsync(user, isOrder: false, async () =>
-        {
-            using var call = client.StreamQuotes(new StreamQuotesRequest { Symbols = { symbol }, MaxQuotes = options.QuotesPerSession }, headers, Deadline(), cancellationToken);
-            await foreach (var quote in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                lastPrice = quote.Price;
-                var age = (DateTimeOffset.UtcNow - quote.ExchangeTime.ToDateTimeOffset()).TotalMilliseconds;
-                lock (user)
-                {
-                    user.DayQuoteAges.Add(age);
-                }
-            }
-        }, cancellationToken).ConfigureAwait(false);
-        for (var k = 0; k < orders; k++)
-        {
-            var order = new PlaceOrderRequest
-            {
-                Symbol = symbol,
-                Side = k % 2 == 0 ? Side.Buy : Side.Sell,
-                Quantity = 1 + (k * 10),
-                LimitPrice = lastPrice > 0 ? lastPrice : 100,
-            };
-            await CallAsync(user, isOrder: true, async () => await client.PlaceOrderAsync(order, headers, Deadline(), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-        }
-        await CallAsync(user, isOrder: false, async () => await client.GetPortfolioAsync(new GetPortfolioRequest(), headers, Deadline(), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task CallAsync(SimUser user, bool isOrder, Func<Task> call, CancellationToken cancellationToken)
-    {
-        var start = Stopwatch.GetTimestamp();
-        bool failed;
-        try
-        {
-            await call().ConfigureAwait(false);
-            failed = false;
-        }
-        catch (RpcException) when (!cancellationToken.IsCancellationRequested)
-        {
-            failed = true;
-        }
-        var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        lock (user)
-        {
-            user.DayRequests++;
-            if (failed)
-            {
-                user.DayErrors++;
-            }
-            if (isOrder)
-            {
-                user.DayOrderLatencies.Add(elapsed);
-            }
-        }
-    }
-
     private GrpcChannel Channel() => GrpcChannel.ForAddress(options.BaseAddress, new GrpcChannelOptions
     {
         HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionLifetime = TimeSpan.FromMinutes(5) },
     });
 
-    private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(10);
+    /// <summary>The core's legacy JSON route (HTTP/2 without TLS: see <see cref="ClientSessions"/>).</summary>
+    private HttpClient LegacyHttp() => new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+    {
+        BaseAddress = new Uri(options.BaseAddress),
+    };
+
+    private SimClient ClientOf(double draw) =>
+        draw < options.AlgoBotShare ? SimClient.AlgoBot : draw < options.AlgoBotShare + options.MobileShare ? SimClient.Mobile : SimClient.Web;
+
+    private string Secret() => _random.NextInt64().ToString("x16", CultureInfo.InvariantCulture);
 
     private static double Quantile(List<double> sorted, double q) =>
         sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
-
-    private sealed class SimUser(string id, double timeOfDay)
-    {
-        public string Id { get; } = id;
-
-        /// <summary>When in its day (0–0.85 of it) the user starts its session.</summary>
-        public double TimeOfDay { get; } = timeOfDay;
-
-        public bool Active { get; set; } = true;
-
-        public int DayRequests { get; set; }
-
-        public int DayErrors { get; set; }
-
-        public List<double> DayOrderLatencies { get; } = [];
-
-        public List<double> DayQuoteAges { get; } = [];
-
-        public void ResetDay()
-        {
-            DayRequests = 0;
-            DayErrors = 0;
-            DayOrderLatencies.Clear();
-            DayQuoteAges.Clear();
-        }
-    }
 }

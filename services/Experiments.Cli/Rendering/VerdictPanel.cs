@@ -18,11 +18,13 @@ internal static class VerdictPanel
         var parts = new List<IRenderable>
         {
             new Markup(
-                $"[bold]{Markup.Escape(verdict.ExperimentId)}[/] · revision {verdict.ExperimentRevision} · {ExperimentViews.StatusMarkup(verdict.ExperimentStatus)}" +
+                $"[bold]{Markup.Escape(verdict.ExperimentId)}[/] · " +
+                (verdict.SingleLook ? "replay, one look" : $"revision {verdict.ExperimentRevision} · {ExperimentViews.StatusMarkup(verdict.ExperimentStatus)}") +
                 $" · computed {Formats.Time(verdict.ComputeTime)} (data up to {Formats.Time(verdict.AsOfTime)})"),
             new Markup(DecisionLine(verdict)),
         };
-        if (verdict.GuardrailBreach is { } breach)
+        // A replay is looked at once: its breach is already in the reasons, and nothing "stays" after it.
+        if (verdict.GuardrailBreach is { } breach && !verdict.SingleLook)
         {
             parts.Add(new Markup(Markup.Escape(
                 $"ROLL_BACK since {Formats.Time(breach.AsOfTime)} ({breach.KpiKey} in {breach.VariantKey}); a breach shown by the always-valid interval stays")));
