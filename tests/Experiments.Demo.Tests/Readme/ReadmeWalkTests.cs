@@ -13,7 +13,8 @@ namespace Experiments.Demo.Tests.Readme;
 /// reflection as grpcurl does), commands that stream until stopped (<c>exp watch</c>, WatchVerdicts) are stopped after
 /// 8 s, <c>~/.local</c> is a fresh folder (as on a fresh machine), <c>exp</c> is the built CLI until the README
 /// installs its own, the status test of <c>--exit-code</c> keeps its exit code out of the failure check, and the
-/// replay key the demo makes is filled in where README writes <c>…</c>. Any other command that exits non-zero fails.
+/// replay key the demo makes is filled in where README writes <c>…</c>. The blocks run at the repository's root, as
+/// README says, and the files they write there are removed afterwards. Any other command that exits non-zero fails.
 /// </summary>
 [Collection(nameof(LauncherDemoTests))]
 public sealed partial class ReadmeWalkTests
@@ -30,6 +31,7 @@ public sealed partial class ReadmeWalkTests
 
         var walk = Directory.CreateTempSubdirectory("readme-walk-").FullName;
         var replayKey = "readme-walk-" + Guid.NewGuid().ToString("N");
+        var before = Directory.EnumerateFileSystemEntries(repository).ToHashSet();
         try
         {
             var bin = StandIns(walk, repository);
@@ -53,6 +55,7 @@ public sealed partial class ReadmeWalkTests
         }
         finally
         {
+            RemoveWrittenFiles(repository, before);
             Directory.Delete(walk, recursive: true);
         }
     }
@@ -101,6 +104,21 @@ public sealed partial class ReadmeWalkTests
         .Replace("--exit-code; case $? in", "--exit-code && rc=0 || rc=$?; case $rc in", StringComparison.Ordinal)
         .Replace("EXP_REPLAY_KEY=…", "EXP_REPLAY_KEY=" + replayKey, StringComparison.Ordinal)
         .Split('\n').Select(line => WatchLine().Replace(line, "timeout 8 exp watch $1 || [ $? -eq 124 ]$2")));
+
+    /// <summary>
+    /// The files README's commands write in the folder they run in (exports, scripts) are removed afterwards: the
+    /// top-level entries of the repository that were not there before the walk.
+    /// </summary>
+    private static void RemoveWrittenFiles(string repository, HashSet<string> before)
+    {
+        foreach (var entry in Directory.EnumerateFileSystemEntries(repository).Where(e => !before.Contains(e)))
+        {
+            if (File.Exists(entry))
+            {
+                File.Delete(entry);
+            }
+        }
+    }
 
     /// <summary>Stand-ins on PATH for what this machine lacks: grpcurl, dapr, and `exp` before the README installs it.</summary>
     private static string StandIns(string walk, string repository)
