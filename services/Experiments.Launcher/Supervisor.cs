@@ -19,6 +19,7 @@ internal sealed class Supervisor(IReadOnlyList<LocalService> startOrder, string 
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
 
     private readonly List<DateTimeOffset> _restarts = [];
+    private readonly CancellationTokenSource _stopped = new();
 
     /// <summary>Starts every service in order; false when one exits before it listens.</summary>
     public async Task<bool> StartAsync()
@@ -45,6 +46,9 @@ internal sealed class Supervisor(IReadOnlyList<LocalService> startOrder, string 
     /// </summary>
     public async Task<int> WatchAsync(CancellationToken stopping)
     {
+        // Once StopAsync has begun, every exit is one it asked for, whatever ended the run (even an exception).
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(stopping, _stopped.Token);
+        stopping = either.Token;
         var cancelled = Task.Delay(Timeout.Infinite, stopping).ContinueWith(_ => { }, TaskScheduler.Default);
         while (true)
         {
@@ -90,6 +94,7 @@ internal sealed class Supervisor(IReadOnlyList<LocalService> startOrder, string 
     /// <summary>Stops every service gracefully, the first started last (so a downstream service outlives its callers).</summary>
     public async Task StopAsync()
     {
+        await _stopped.CancelAsync().ConfigureAwait(false);
         foreach (var service in startOrder.Reverse())
         {
             var clock = Stopwatch.StartNew();

@@ -79,7 +79,8 @@ def ingestion(channel):
 def statistics(channel):
     modules = load(PROTOS, "experiments/v1/events.proto", "experiments/v1/statistics_intake.proto", "experiments/v1/kpi.proto",
                    "experiments/v1/targeting.proto", "experiments/v1/experiment.proto", "experiments/v1/latency_histogram.proto",
-                   "experiments/v1/kpi_result.proto", "experiments/v1/verdict.proto", "experiments/v1/statistics_service.proto")
+                   "experiments/v1/kpi_result.proto", "experiments/v1/verdict.proto", "experiments/v1/replay.proto",
+                   "experiments/v1/statistics_service.proto")
     intake_pb, intake_rpc = modules[1]
     service_pb, service_rpc = modules[-1]
     log_id = "probe-" + uuid.uuid4().hex

@@ -129,8 +129,10 @@ internal sealed class ClientSessions(TradingCore.TradingCoreClient core, HttpCli
             await call().ConfigureAwait(false);
             failed = false;
         }
-        catch (Exception e) when (e is RpcException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is RpcException or HttpRequestException or OperationCanceledException)
         {
+            // The run is over (a rollback or Ctrl+C): the call was cut, not failed, and the run ends as cancelled.
+            cancellationToken.ThrowIfCancellationRequested();
             failed = true;
         }
         var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;

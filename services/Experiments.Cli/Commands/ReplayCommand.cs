@@ -4,6 +4,7 @@ using System.Text;
 using Experiments.Cli.Configuration;
 using Experiments.Cli.Rendering;
 using Experiments.Cli.Replay;
+using Experiments.Clients.Traffic;
 using Experiments.Contracts.V1;
 using Grpc.Core;
 using Spectre.Console;
@@ -55,7 +56,7 @@ internal static class ReplayCommand
             var defined = experimentId is null ? null
                 : await context.Admin.GetExperimentAsync(new GetExperimentRequest { Id = experimentId }, context.Unary()).ResponseAsync.ConfigureAwait(false);
             var settings = Settings(context, parse, defined, (capture, target, variants, flag, speed, concurrency, maxExchanges, maxDuration, key, headers));
-            var exchanges = CaptureFile.Read(parse.GetRequiredValue(capture), settings.MaxExchanges)
+            var exchanges = ReadCaptures(parse.GetRequiredValue(capture), settings.MaxExchanges)
                 .OrderBy(e => e.StartTime?.ToDateTimeOffset() ?? DateTimeOffset.MinValue)
                 .ToList();
             if (exchanges.Count == 0)
@@ -204,5 +205,23 @@ internal static class ReplayCommand
             headers[pair[..equals].Trim().ToLowerInvariant()] = pair[(equals + 1)..];
         }
         return headers;
+    }
+
+    /// <summary>The first <paramref name="limit"/> exchanges of a capture file; a missing file or a bad line is a usage error naming it.</summary>
+    private static List<CapturedExchange> ReadCaptures(string path, int limit)
+    {
+        if (!File.Exists(path))
+        {
+            throw new CliUsageException($"--capture: no such file '{path}'");
+        }
+        try
+        {
+            using var reader = File.OpenText(path);
+            return [.. CaptureFile.Read(reader).Take(limit)];
+        }
+        catch (FormatException exception)
+        {
+            throw new CliUsageException($"{path}: {exception.Message}");
+        }
     }
 }
