@@ -15,7 +15,7 @@ internal static partial class DemoRun
 {
     public const string ApiKey = "dev-local-key";
 
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(180);
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(240);
 
     /// <summary>
     /// Runs the demo to its FINAL line. With <paramref name="whileServing"/>, the launcher keeps its services up after
