@@ -42,9 +42,9 @@ internal sealed partial class IngestionProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts the service. <paramref name="settings"/> are extra configuration arguments (<c>--Key=Value</c>);
-    /// <paramref name="serverGc"/> runs it with the server GC a deployed ASP.NET Core app gets by default.
+    /// <paramref name="serverGc"/> picks the GC (null: the one the service's project configures).
     /// </summary>
-    public static async Task<IngestionProcess> StartAsync(string dataPath, IEnumerable<string>? settings = null, bool serverGc = false)
+    public static async Task<IngestionProcess> StartAsync(string dataPath, IEnumerable<string>? settings = null, bool? serverGc = false)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -66,7 +66,10 @@ internal sealed partial class IngestionProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        start.Environment["DOTNET_gcServer"] = serverGc ? "1" : "0";
+        if (serverGc is { } server)
+        {
+            start.Environment["DOTNET_gcServer"] = server ? "1" : "0";
+        }
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the ingestion service.");
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>
