@@ -175,7 +175,7 @@ public sealed class EventLog : IDisposable
                 $"The log holds {Volatile.Read(ref _backlogBytes)} bytes not yet delivered to statistics (limit {_options.MaxBacklogBytes}).",
                 _options.LogFullRetryAfter);
         }
-        if (ForwardingLag is var lag && _options.MaxForwardingLag > TimeSpan.Zero && lag > _options.MaxForwardingLag)
+        if (_options.MaxForwardingLag > TimeSpan.Zero && ForwardingLag is var lag && lag > _options.MaxForwardingLag)
         {
             throw new LogFullException(
                 $"Statistics is {lag.TotalSeconds:F0} s behind the log (limit {_options.MaxForwardingLag.TotalSeconds:F0} s).",
