@@ -15,7 +15,7 @@ public enum Scenario
     /// <summary>Both arms identical (A/A: expected neither SHIP nor ROLL_BACK).</summary>
     AA,
 
-    /// <summary>New router faster, but the broker rejects three times as many of its orders (expected: ROLL_BACK).</summary>
+    /// <summary>New router faster, but the broker rejects four times as many of its orders (expected: ROLL_BACK).</summary>
     Errors,
 
     /// <summary>New router faster in the core, but its broker round trips are slower (expected: ROLL_BACK on the broker's p99).</summary>

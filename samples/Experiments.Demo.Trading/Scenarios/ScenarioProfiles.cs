@@ -33,7 +33,7 @@ public sealed record ScenarioProfiles(Scenario Scenario, ArmProfile Current, Arm
         Scenario.P99Regression => new(scenario, Baseline, Baseline with { Router = FastRouter with { TailProbability = 0.05, TailMinMs = 300, TailMaxMs = 450 } }),
         Scenario.Improvement => new(scenario, Baseline, Baseline with { Router = FastRouter }),
         Scenario.AA => new(scenario, Baseline, Baseline),
-        Scenario.Errors => new(scenario, Baseline, Baseline with { Router = FastRouter, Broker = Baseline.Broker with { ErrorRate = 3 * Baseline.Broker.ErrorRate } }),
+        Scenario.Errors => new(scenario, Baseline, Baseline with { Router = FastRouter, Broker = Baseline.Broker with { ErrorRate = 4 * Baseline.Broker.ErrorRate } }),
         Scenario.SlowBroker => new(scenario, Baseline, Baseline with
         {
             Router = FastRouter,

@@ -29,6 +29,11 @@ internal static class VerdictPanel
             parts.Add(new Markup(Markup.Escape(
                 $"ROLL_BACK since {Formats.Time(breach.AsOfTime)} ({breach.KpiKey} in {breach.VariantKey}); a breach shown by the always-valid interval stays")));
         }
+        else if (verdict.ShipDecision is { } ship && !verdict.SingleLook)
+        {
+            parts.Add(new Markup(Markup.Escape(
+                $"SHIP since {Formats.Time(ship.AsOfTime)} ({ship.VariantKey}); it stays unless a guardrail is later shown beyond its tolerance")));
+        }
         if (verdict.Reasons.Count > 0)
         {
             parts.Add(Bullets(verdict.Reasons));

@@ -179,11 +179,17 @@ internal sealed class TelemetrySender(
         {
             await call.RequestStream.WriteAsync(batch).WaitAsync(acknowledgement.Token).ConfigureAwait(false);
         }
-        catch (InvalidOperationException) when (EndedWith(call) is { } ended)
+        catch (Exception exception) when (exception is RpcException or InvalidOperationException or IOException
+            || (exception is OperationCanceledException && !acknowledgement.IsCancellationRequested))
         {
-            // The server ended the call before this write ("the call is complete"): its status and trailers say why,
-            // e.g. RESOURCE_EXHAUSTED with a pushback to honour.
-            throw ended;
+            // The server ended the call while this write was on its way. The write only says the stream is gone
+            // ("the call is complete", CANCELLED, a reset); the response stream carries the status and trailers that
+            // say why, e.g. RESOURCE_EXHAUSTED with a pushback to honour.
+            if (await EndStatusAsync(call, acknowledgement.Token).ConfigureAwait(false) is { } ended)
+            {
+                throw ended;
+            }
+            throw;
         }
         while (await call.ResponseStream.MoveNext(acknowledgement.Token).ConfigureAwait(false))
         {
@@ -195,6 +201,26 @@ internal sealed class TelemetrySender(
         }
         // The server ended the call: its status says why.
         throw EndedWith(call)!;
+    }
+
+    /// <summary>Reads the response stream to its end for the status the server ended the call with; null if none came.</summary>
+    private static async Task<RpcException?> EndStatusAsync(AsyncDuplexStreamingCall<EventBatch, IngestResponse> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+            {
+            }
+            return EndedWith(call);
+        }
+        catch (RpcException ended) when (ended.StatusCode != StatusCode.Cancelled)
+        {
+            return ended;
+        }
+        catch (Exception exception) when (exception is RpcException or InvalidOperationException or IOException or OperationCanceledException)
+        {
+            return EndedWith(call);
+        }
     }
 
     /// <summary>

@@ -40,7 +40,9 @@ namespace Experiments.Statistics.Engine.Verdicts;
 /// A ROLL_BACK, once reached, stays (<see cref="GuardrailBreach"/>): confidence sequences cover at every look
 /// simultaneously, so any stopping rule may act on the first look that shows a breach (Howard et al., arXiv
 /// 1810.08240, §1; the running intersection of the intervals stays valid), and a later look that straddles the
-/// tolerance again does not undo it.
+/// tolerance again does not undo it. A SHIP, once reached, stays too (<see cref="ShipDecision"/>): stopping at the
+/// first look that shows it is such a stopping rule, and the looks after it only watch the guardrails, so that harm
+/// shown later still turns it into ROLL_BACK (more caution than stopping, never less).
 /// </para>
 /// </remarks>
 public static class VerdictEngine
@@ -55,7 +57,9 @@ public static class VerdictEngine
 
     /// <summary>The verdict for <paramref name="aggregate"/> (merged over all shards) computed at <paramref name="computeTime"/>.</summary>
     /// <param name="earlierBreach">The breach an earlier verdict of this experiment showed, if any: the ROLL_BACK stays.</param>
-    public static VerdictResult Evaluate(ExperimentAggregate aggregate, DateTimeOffset computeTime, GuardrailBreach? earlierBreach = null)
+    /// <param name="earlierShip">The first SHIP an earlier verdict showed, if any: it stays unless a guardrail is now shown beyond its tolerance.</param>
+    public static VerdictResult Evaluate(ExperimentAggregate aggregate, DateTimeOffset computeTime, GuardrailBreach? earlierBreach = null,
+        ShipDecision? earlierShip = null)
     {
         ArgumentNullException.ThrowIfNull(aggregate);
         var definition = aggregate.Definition;
@@ -177,15 +181,22 @@ public static class VerdictEngine
                 reasons.Add(string.Create(Invariant,
                     $"an earlier look showed ROLL_BACK ({earlierBreach.AsOfTime.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC: {earlierBreach.Reason}); it stands again once the data are valid"));
             }
+            else if (earlierShip is not null)
+            {
+                reasons.Add(string.Create(Invariant,
+                    $"an earlier look showed SHIP of {earlierShip.VariantKey} ({earlierShip.AsOfTime.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC: {earlierShip.Reason}); the data it rested on are in doubt until the sample ratio mismatch is explained"));
+            }
             return new VerdictResult(definition.Id, definition.Revision, computeTime, asOf, VerdictDecisionKind.Invalid, null, reasons, srm, metrics, horizon)
             {
                 Breach = earlierBreach,
+                Ship = earlierShip,
             };
         }
-        var (decisionKind, winner, breach) = VerdictRule.Decide(definition, metrics, horizon, reasons, earlierBreach, asOf);
+        var (decisionKind, winner, breach, ship) = VerdictRule.Decide(definition, metrics, horizon, reasons, earlierBreach, earlierShip, asOf);
         return new VerdictResult(definition.Id, definition.Revision, computeTime, asOf, decisionKind, winner, reasons, srm, metrics, horizon)
         {
             Breach = breach,
+            Ship = ship,
         };
     }
 

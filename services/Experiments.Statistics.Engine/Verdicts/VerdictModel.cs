@@ -107,4 +107,7 @@ public sealed record VerdictResult(
 {
     /// <summary>The guardrail breach that made this verdict ROLL_BACK, at this look or an earlier one; it stays.</summary>
     public GuardrailBreach? Breach { get; init; }
+
+    /// <summary>The first SHIP of this experiment, at this look or an earlier one; it stays unless a guardrail breach comes.</summary>
+    public ShipDecision? Ship { get; init; }
 }

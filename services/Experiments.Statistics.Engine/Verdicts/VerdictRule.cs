@@ -6,15 +6,15 @@ namespace Experiments.Statistics.Engine.Verdicts;
 /// <summary>
 /// The overall decision from the per-comparison ones (the rule is stated on <see cref="VerdictEngine"/>): ROLL_BACK once
 /// a guardrail is shown beyond its tolerance, and from then on; SHIP a treatment whose primary KPI is significantly
-/// better while every guardrail is shown within its tolerance; otherwise INCONCLUSIVE at the horizon when the primary
+/// better while every guardrail is shown within its tolerance, and from then on unless a breach comes; otherwise INCONCLUSIVE at the horizon when the primary
 /// effect is bounded within ±MDE, else KEEP_RUNNING naming what is still unknown.
 /// </summary>
 internal static class VerdictRule
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
-    public static (VerdictDecisionKind Decision, string? Winner, GuardrailBreach? Breach) Decide(ExperimentDefinition definition,
-        List<MetricResult> metrics, HorizonResult horizon, List<string> reasons, GuardrailBreach? earlier, DateTimeOffset asOf)
+    public static (VerdictDecisionKind Decision, string? Winner, GuardrailBreach? Breach, ShipDecision? Ship) Decide(ExperimentDefinition definition,
+        List<MetricResult> metrics, HorizonResult horizon, List<string> reasons, GuardrailBreach? earlier, ShipDecision? earlierShip, DateTimeOffset asOf)
     {
         var guardrails = metrics.Where(m => m.Metric.Role == MetricRole.Guardrail).ToList();
         var breaches = guardrails
@@ -29,7 +29,12 @@ internal static class VerdictRule
                 reasons.Add(string.Create(Invariant,
                     $"ROLL_BACK since {earlier.AsOfTime.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, when {earlier.Reason}; it stays: the always-valid intervals hold at every look at once, so later looks do not undo a breach they showed"));
             }
-            return (VerdictDecisionKind.RollBack, null, breach);
+            if (earlierShip is not null)
+            {
+                reasons.Add(string.Create(Invariant,
+                    $"{earlierShip.VariantKey} was SHIP since {earlierShip.AsOfTime.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC; a guardrail shown beyond its tolerance overrides it"));
+            }
+            return (VerdictDecisionKind.RollBack, null, breach, earlierShip);
         }
 
         var primaries = metrics.Where(m => m.Metric.Role == MetricRole.Primary).ToList();
@@ -68,7 +73,7 @@ internal static class VerdictRule
                 winner = key;
             }
         }
-        if (winner is not null)
+        if (winner is not null && (earlierShip is null || earlierShip.VariantKey == winner))
         {
             reasons.AddRange(primaries.SelectMany(m => m.Comparisons.Where(c => c.VariantKey == winner && c.Decision == MetricDecision.Better)).SelectMany(c => c.Reasons));
             reasons.AddRange(guardrails.SelectMany(m => m.Comparisons.Where(c => c.VariantKey == winner)).SelectMany(c => c.Reasons));
@@ -76,7 +81,17 @@ internal static class VerdictRule
             {
                 reasons.Add("the experiment has no guardrails");
             }
-            return (VerdictDecisionKind.Ship, winner, null);
+            var primaryReason = primaries.SelectMany(m => m.Comparisons.Where(c => c.VariantKey == winner && c.Decision == MetricDecision.Better)).First().Reasons[0];
+            return (VerdictDecisionKind.Ship, winner, null, earlierShip ?? new ShipDecision(winner, asOf, primaryReason));
+        }
+        if (earlierShip is not null)
+        {
+            // This look alone would not ship (an interval straddles again), but the first SHIP was a valid place to stop.
+            reasons.AddRange(primaries.SelectMany(m => m.Comparisons.Where(c => c.VariantKey == earlierShip.VariantKey)).SelectMany(c => c.Reasons));
+            reasons.AddRange(guardrails.SelectMany(m => m.Comparisons.Where(c => c.VariantKey == earlierShip.VariantKey)).SelectMany(c => c.Reasons));
+            reasons.Add(string.Create(Invariant,
+                $"SHIP since {earlierShip.AsOfTime.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, when {earlierShip.Reason}; it stays: the always-valid intervals hold at every look at once, so the first SHIP was a valid place to stop, and later looks only watch the guardrails for harm"));
+            return (VerdictDecisionKind.Ship, earlierShip.VariantKey, null, earlierShip);
         }
 
         reasons.AddRange(unknown);
@@ -94,7 +109,7 @@ internal static class VerdictRule
                 reasons.Add(string.Create(Invariant,
                     $"horizon reached: {ReasonText.Label(m.Metric)} shows no effect; effects beyond ±{ReasonText.Percent(ruledOut)} are ruled out (MDE ±{ReasonText.Percent(mde)})"));
             }
-            return (VerdictDecisionKind.Inconclusive, null, null);
+            return (VerdictDecisionKind.Inconclusive, null, null, null);
         }
         if (horizon.Reached)
         {
@@ -117,6 +132,6 @@ internal static class VerdictRule
                 ? string.Create(Invariant, $"{ReasonText.Label(m.Metric)}: {power.ObservedUnitsPerArm} units per arm, past the {power.RequiredUnitsPerArm} planned {goal} with {ReasonText.Percent(power.TargetPower)} power")
                 : string.Create(Invariant, $"{ReasonText.Label(m.Metric)}: {power.ObservedUnitsPerArm} of {power.RequiredUnitsPerArm} units per arm needed {goal} with {ReasonText.Percent(power.TargetPower)} power{eta}"));
         }
-        return (VerdictDecisionKind.KeepRunning, null, null);
+        return (VerdictDecisionKind.KeepRunning, null, null, null);
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Dapr;
 using Dapr.Client;
 using Experiments.ServiceDefaults.Dapr;
@@ -17,7 +18,8 @@ internal sealed class DaprStateCheckpointStore(DaprClient dapr, DaprSidecarReadi
 {
     private static readonly StateOptions FirstWrite = new() { Concurrency = ConcurrencyMode.FirstWrite, Consistency = ConsistencyMode.Strong };
 
-    private readonly Dictionary<string, string?> _etags = new(StringComparer.Ordinal);
+    // Per key; the shard's checkpoint and the kept verdict decisions are saved from different tasks.
+    private readonly ConcurrentDictionary<string, string?> _etags = new(StringComparer.Ordinal);
     private readonly string _store = options.Value.StateStoreName;
     private readonly string _name = CheckpointName(options.Value, statistics.Value);
 

@@ -5,6 +5,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Experiments.ServiceDefaults.Auth;
 using Experiments.ServiceDefaults.Configuration;
+using Experiments.Statistics.Checkpoints;
 using Experiments.Statistics.Verdicts;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
@@ -16,11 +17,11 @@ namespace Experiments.Statistics.Sharding;
 /// (<c>Statistics:ShardAddresses</c>) exports and merges them into one verdict (<see cref="ShardMerge"/>), on request,
 /// or whenever a shard's own verdict of a watched experiment moves, paced per experiment like WatchVerdicts.
 /// </summary>
-internal sealed class MergedVerdicts(IOptions<StatisticsOptions> options, TimeProvider time, ILogger<MergedVerdicts> logger) : IDisposable
+internal sealed class MergedVerdicts(IOptions<StatisticsOptions> options, TimeProvider time, ICheckpointStore store, ILogger<MergedVerdicts> logger) : IDisposable
 {
     private readonly Dictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
-    private readonly BreachMemory _breaches = new();
+    private readonly DecisionMemory _decisions = new(store, "merged-decisions", logger);
 
     /// <summary>The verdict over every shard, merged now.</summary>
     /// <exception cref="ShardMergeException">No shards are configured, or their aggregates do not add up to the whole experiment.</exception>
@@ -50,7 +51,9 @@ internal sealed class MergedVerdicts(IOptions<StatisticsOptions> options, TimePr
                 throw new ShardUnavailableException(address, e.Message, e);
             }
         }));
-        return ShardMerge.Merge(exports, time.GetUtcNow(), full, _breaches);
+        var (verdict, result) = ShardMerge.Merge(exports, time.GetUtcNow(), full, await _decisions.OfAsync(experimentId, cancellationToken));
+        await _decisions.RememberAsync(experimentId, result.Breach, result.Ship, cancellationToken);
+        return verdict;
     }
 
     /// <summary>

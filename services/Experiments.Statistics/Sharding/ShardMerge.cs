@@ -16,8 +16,9 @@ internal static class ShardMerge
     public const int FormatVersion = 1;
 
     /// <exception cref="ShardMergeException">The shards cannot be merged into a verdict over all units.</exception>
-    /// <param name="breaches">The coordinator's memory of earlier breaches, so a merged ROLL_BACK stays too.</param>
-    public static Verdict Merge(IReadOnlyList<ShardAggregates> shards, DateTimeOffset now, bool full = false, BreachMemory? breaches = null)
+    /// <param name="earlier">What the coordinator's earlier merged verdicts decided and keep, so a merged ROLL_BACK or SHIP stays too.</param>
+    public static (Verdict Verdict, VerdictResult Result) Merge(IReadOnlyList<ShardAggregates> shards, DateTimeOffset now, bool full = false,
+        DecisionMemory.Standing? earlier = null)
     {
         if (shards.Count == 0)
         {
@@ -57,14 +58,13 @@ internal static class ShardMerge
         }
         var definition = DefinitionMapping.ToDefinition(first.Experiment);
         var merged = ExperimentAggregate.MergeAll(shards.Select(s => ExperimentAggregate.FromBytes(definition, s.Aggregates.Span)));
-        var result = VerdictEngine.Evaluate(merged, now, breaches?.Of(definition.Id));
-        breaches?.Remember(definition.Id, result.Breach);
+        var result = VerdictEngine.Evaluate(merged, now, earlier?.Breach, earlier?.Ship);
         var verdict = VerdictMapping.ToProto(result, first.Experiment, merged);
         if (full)
         {
             VerdictMapping.AddHistograms(verdict, merged);
         }
-        return verdict;
+        return (verdict, result);
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Experiments.Contracts.V1;
+using Experiments.Statistics.Checkpoints;
 using Experiments.Statistics.Engine.Verdicts;
 using Experiments.Statistics.Intake;
 using Google.Protobuf.WellKnownTypes;
@@ -13,13 +14,13 @@ namespace Experiments.Statistics.Verdicts;
 /// <see cref="StatisticsOptions.VerdictInterval"/>), so GetVerdict only reads a cached message; the history for
 /// plots; and the subscribers of WatchVerdicts.
 /// </summary>
-internal sealed class VerdictBook(StatisticsShard shard, IOptions<StatisticsOptions> options, TimeProvider time)
+internal sealed class VerdictBook(StatisticsShard shard, IOptions<StatisticsOptions> options, TimeProvider time, ICheckpointStore store, ILogger<VerdictBook> logger)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, (Verdict Basic, Verdict Full, long Version)> _current = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Verdict>> _history = new(StringComparer.Ordinal);
     private readonly List<(Channel<Verdict> Channel, Func<Verdict, bool>? Filter)> _watchers = [];
-    private readonly BreachMemory _breaches = new();
+    private readonly DecisionMemory _decisions = new(store, "decisions", logger);
 
     /// <summary>
     /// Raised for every new verdict before it is stored or streamed, so that what a handler records on it (the
@@ -132,8 +133,9 @@ internal sealed class VerdictBook(StatisticsShard shard, IOptions<StatisticsOpti
         {
             return;
         }
-        var result = VerdictEngine.Evaluate(snapshot.Aggregate, time.GetUtcNow(), _breaches.Of(experimentId));
-        _breaches.Remember(experimentId, result.Breach);
+        var earlier = await _decisions.OfAsync(experimentId, CancellationToken.None);
+        var result = VerdictEngine.Evaluate(snapshot.Aggregate, time.GetUtcNow(), earlier.Breach, earlier.Ship);
+        await _decisions.RememberAsync(experimentId, result.Breach, result.Ship, CancellationToken.None);
         var basic = VerdictMapping.ToProto(result, snapshot.Experiment, snapshot.Aggregate);
         foreach (var handler in Computed?.GetInvocationList() ?? [])
         {

@@ -58,6 +58,13 @@ internal static class VerdictMapping
                 KpiKey = breach.MetricKey, VariantKey = breach.VariantKey, AsOfTime = Timestamp.FromDateTimeOffset(breach.AsOfTime), Reason = breach.Reason,
             };
         }
+        if (result.Ship is { } ship)
+        {
+            verdict.ShipDecision = new Contracts.V1.ShipDecision
+            {
+                VariantKey = ship.VariantKey, AsOfTime = Timestamp.FromDateTimeOffset(ship.AsOfTime), Reason = ship.Reason,
+            };
+        }
         for (var a = 0; a < result.SampleRatio.Observed.Count; a++)
         {
             verdict.SampleRatioCheck.Arms.Add(new ArmCount

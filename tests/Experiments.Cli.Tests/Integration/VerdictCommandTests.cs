@@ -1,6 +1,7 @@
 using Experiments.Cli.Tests.Support;
 using Experiments.Contracts.V1;
 using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
 
 namespace Experiments.Cli.Tests.Integration;
 
@@ -60,6 +61,28 @@ public sealed class VerdictCommandTests
         var result = await cli.RunAsync("verdict", "engine-v2");
 
         Assert.Contains("Decision: STOPPED · last decision KEEP_RUNNING", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_kept_ship_or_roll_back_says_since_when_and_that_it_stays()
+    {
+        await using var cli = await CliHarness.StartAsync();
+        var shipped = Samples.Verdict("engine-v2", VerdictDecision.Ship);
+        shipped.ShipDecision = new ShipDecision { VariantKey = "treatment", AsOfTime = Timestamp.FromDateTime(new DateTime(2026, 12, 1, 9, 0, 0, DateTimeKind.Utc)) };
+        cli.Statistics.Current = shipped;
+        var ship = await cli.RunAsync("verdict", "engine-v2");
+
+        var rolledBack = Samples.Verdict("engine-v2", VerdictDecision.RollBack);
+        rolledBack.ShipDecision = shipped.ShipDecision;
+        rolledBack.GuardrailBreach = new GuardrailBreach { KpiKey = "p99", VariantKey = "treatment", AsOfTime = Timestamp.FromDateTime(new DateTime(2026, 12, 1, 9, 30, 0, DateTimeKind.Utc)) };
+        cli.Statistics.Current = rolledBack;
+        var rollBack = await cli.RunAsync("verdict", "engine-v2");
+
+        Assert.Contains("SHIP since 2026-12-01 09:00:00", ship.Stdout, StringComparison.Ordinal);
+        Assert.Contains("(treatment); it stays unless a guardrail is later shown beyond its tolerance", ship.Stdout, StringComparison.Ordinal);
+        // A breach after a SHIP overrides it: only the breach is said to stay.
+        Assert.Contains("ROLL_BACK since 2026-12-01 09:30:00", rollBack.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("SHIP since", rollBack.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

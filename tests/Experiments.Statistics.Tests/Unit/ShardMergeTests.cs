@@ -25,7 +25,7 @@ public sealed class ShardMergeTests
     [InlineData("different revisions", 1, 2, new[] { 0 }, 2, 2, new[] { 1 })]
     public void Shards_that_do_not_add_up_to_the_whole_experiment_are_refused(string problem, long r1, int c1, int[] p1, long r2, int c2, int[] p2)
     {
-        var error = Assert.Throws<ShardMergeException>(() => ShardMerge.Merge([Shard(r1, c1, p1), Shard(r2, c2, p2)], DateTimeOffset.UtcNow));
+        var error = Assert.Throws<ShardMergeException>(() => ShardMerge.Merge([Shard(r1, c1, p1), Shard(r2, c2, p2)], DateTimeOffset.UtcNow).Verdict);
 
         Assert.Contains(problem, error.Message, StringComparison.Ordinal);
     }

@@ -91,13 +91,16 @@ public sealed class DecisionRuleSimulationTests(ITestOutputHelper output)
             var experiment = shard.Define(definition);
             var units = traffic(seedBase + x);
             GuardrailBreach? breach = null;
+            ShipDecision? ship = null;
             bool shipped = false, rolledBack = false;
             VerdictResult? verdict = null;
             for (var look = 0; look < Looks; look++)
             {
                 units.Apply(shard, perLook);
-                verdict = VerdictEngine.Evaluate(experiment.Snapshot(), DateTimeOffset.UnixEpoch, breach);
+                // Carried from look to look as the service does, so what is counted is what users see.
+                verdict = VerdictEngine.Evaluate(experiment.Snapshot(), DateTimeOffset.UnixEpoch, breach, ship);
                 breach = verdict.Breach;
+                ship = verdict.Ship;
                 // An SRM alarm at a later look makes the verdict INVALID (the data are not trusted); it undoes nothing.
                 undone += rolledBack && verdict.Decision is not (VerdictDecisionKind.RollBack or VerdictDecisionKind.Invalid) ? 1 : 0;
                 shipped |= verdict.Decision == VerdictDecisionKind.Ship;

@@ -26,6 +26,7 @@ public sealed class GuardrailToleranceSimulationTests(ITestOutputHelper output)
             var experiment = shard.Define(Definition());
             var traffic = new SlowTailTraffic(seed);
             GuardrailBreach? breach = null;
+            ShipDecision? ship = null;
             bool shipped = false, rolledBack = false;
             for (var look = 0; look < 15; look++)
             {
@@ -33,8 +34,9 @@ public sealed class GuardrailToleranceSimulationTests(ITestOutputHelper output)
                 {
                     shard.Apply(e);
                 }
-                var verdict = VerdictEngine.Evaluate(experiment.Snapshot(), DateTimeOffset.UnixEpoch, breach);
+                var verdict = VerdictEngine.Evaluate(experiment.Snapshot(), DateTimeOffset.UnixEpoch, breach, ship);
                 breach = verdict.Breach;
+                ship = verdict.Ship;
                 var p50 = verdict.Metrics.Single(m => m.Metric.Key == "p50").Comparisons.SingleOrDefault();
                 var p99 = verdict.Metrics.Single(m => m.Metric.Key == "p99").Comparisons.SingleOrDefault();
                 if (p50?.Decision == MetricDecision.Better && p99?.Guardrail == GuardrailStatus.NotYetShown && verdict.Decision == VerdictDecisionKind.KeepRunning)

@@ -10,12 +10,43 @@ public sealed class DecisionRuleTests
 {
     private const double Alpha = 0.05;
 
-    private static VerdictResult Verdict(GuardedTraffic traffic, int units, GuardrailBreach? earlier = null)
+    private static VerdictResult Verdict(GuardedTraffic traffic, int units, GuardrailBreach? earlier = null, ShipDecision? earlierShip = null)
     {
         var shard = new ShardAggregator(eventIdWindow: 1_000);
         var experiment = shard.Define(GuardedTraffic.Definition(0.10, 0.30, 3_000));
         traffic.Apply(shard, units);
-        return VerdictEngine.Evaluate(experiment.Snapshot(), DateTimeOffset.UnixEpoch, earlier);
+        return VerdictEngine.Evaluate(experiment.Snapshot(), DateTimeOffset.UnixEpoch, earlier, earlierShip);
+    }
+
+    [Fact]
+    public void A_ship_stays_when_a_later_look_alone_would_not_ship()
+    {
+        var shipped = Verdict(new GuardedTraffic(3) { ValueFactor = 1.6 }, 4_000);
+        Assert.Equal(VerdictDecisionKind.Ship, shipped.Decision);
+        var ship = Assert.IsType<ShipDecision>(shipped.Ship);
+        Assert.Equal("treatment", ship.VariantKey);
+
+        // An A/A look with few units: on its own KEEP_RUNNING.
+        Assert.Equal(VerdictDecisionKind.KeepRunning, Verdict(new GuardedTraffic(4), 300).Decision);
+        var later = Verdict(new GuardedTraffic(4), 300, earlierShip: ship);
+
+        Assert.Equal(VerdictDecisionKind.Ship, later.Decision);
+        Assert.Equal("treatment", later.WinningVariantKey);
+        Assert.Same(ship, later.Ship);
+        Assert.Contains(later.Reasons, r => r.StartsWith("SHIP since 2025-03-01", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_guardrail_shown_beyond_its_tolerance_after_a_ship_turns_it_into_a_roll_back()
+    {
+        var ship = Assert.IsType<ShipDecision>(Verdict(new GuardedTraffic(3) { ValueFactor = 1.6 }, 4_000).Ship);
+
+        var harmed = Verdict(new GuardedTraffic(1) { LatencyFactor = 1.5 }, 2_000, earlierShip: ship);
+
+        Assert.Equal(VerdictDecisionKind.RollBack, harmed.Decision);
+        Assert.Null(harmed.WinningVariantKey);
+        Assert.Equal("latency", harmed.Breach?.MetricKey);
+        Assert.Contains(harmed.Reasons, r => r.Contains("a guardrail shown beyond its tolerance overrides it", StringComparison.Ordinal));
     }
 
     [Fact]
