@@ -208,6 +208,11 @@ internal static class VerdictPanel
         {
             lines.Add("± " + Formats.KpiValue(kind, arm.StandardError));
         }
+        if (arm.EstimateCi is { } ci)
+        {
+            // A quantile's own interval (order statistics): asymmetric, so it says more than the standard error.
+            lines.Add($"CI {Formats.KpiValue(kind, ci.Lower)}–{Formats.KpiValue(kind, ci.Upper)}");
+        }
         lines.Add($"{Formats.Count(arm.Units)} units");
         if (arm.Observations != arm.Units && arm.Observations > 0)
         {

@@ -86,6 +86,24 @@ public sealed class VerdictCommandTests
     }
 
     [Fact]
+    public async Task A_quantile_arm_shows_its_own_interval_and_other_arms_none()
+    {
+        await using var cli = await CliHarness.StartAsync();
+        var verdict = Samples.Verdict("engine-v2");
+        var arms = verdict.KpiResults.Single(k => k.Kind == KpiKind.LatencyP99).Arms;
+        arms[0].EstimateCi = new ConfidenceInterval { Lower = 178.24, Upper = 187.5 };
+        arms[1].EstimateCi = new ConfidenceInterval { Lower = 156.0, Upper = 163.76 };
+        cli.Statistics.Current = verdict;
+
+        var result = await cli.RunAsync("verdict", "engine-v2");
+
+        Assert.Contains("CI 178.2 ms–187.5 ms", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("CI 156 ms–163.8 ms", result.Stdout, StringComparison.Ordinal);
+        // Only those two arms carry one.
+        Assert.Equal(2, result.Stdout.Split("ms–").Length - 1);
+    }
+
+    [Fact]
     public async Task Verdict_without_data_says_so_and_power_past_the_plan_is_not_a_fraction_above_one()
     {
         await using var cli = await CliHarness.StartAsync();

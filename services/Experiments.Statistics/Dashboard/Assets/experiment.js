@@ -373,6 +373,8 @@ function sampleSize(power, unit) {
 
 function kpiDetails(kpi, comparison, definition, verdict) {
   const latency = f.isLatency(kpi.kind);
+  // Quantile KPIs carry each arm's own interval (order statistics), asymmetric around the estimate.
+  const armIntervals = kpi.arms.some((a) => a.estimateCi);
   const reasons = [...kpi.reasons, ...comparison.reasons.filter((r) => !kpi.reasons.includes(r))];
   const dl = (pairs) => h('dl', { class: 'pairs' }, pairs.filter(Boolean).map(([k, v]) => h('div', null, h('dt', null, k), h('dd', null, v))));
   return h('div', { class: 'details-body' },
@@ -391,10 +393,13 @@ function kpiDetails(kpi, comparison, definition, verdict) {
       h('table', { class: 'arms-table' },
         h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Arm'), h('th', { scope: 'col', class: 'num' }, f.unitName(verdict.randomizationUnit)), h('th', { scope: 'col', class: 'num' }, 'Observations'),
           h('th', { scope: 'col', class: 'num' }, 'Estimate'), h('th', { scope: 'col', class: 'num' }, 'Std. error'),
+          armIntervals ? h('th', { scope: 'col', class: 'num' }, `Fixed-horizon ${f.pct(1 - (verdict.alpha || 0.05), 0).replace('+', '')} CI`) : null,
           latency ? [h('th', { scope: 'col', class: 'num' }, 'p50'), h('th', { scope: 'col', class: 'num' }, 'p95'), h('th', { scope: 'col', class: 'num' }, 'p99')] : null)),
         h('tbody', null, kpi.arms.map((arm) => h('tr', null,
           h('th', { scope: 'row' }, arm.variantKey), h('td', { class: 'num' }, f.count(arm.units)), h('td', { class: 'num' }, f.count(arm.observations)),
           h('td', { class: 'num' }, f.kpiValue(kpi.kind, arm.estimate)), h('td', { class: 'num' }, f.kpiValue(kpi.kind, arm.standardError)),
+          armIntervals ? h('td', { class: 'num', 'data-arm-ci': arm.variantKey }, arm.estimateCi
+            ? `${f.kpiValue(kpi.kind, arm.estimateCi.lower ?? 0)} – ${f.kpiValue(kpi.kind, arm.estimateCi.upper ?? 0)}` : '—') : null,
           latency ? [h('td', { class: 'num' }, f.ms(arm.latency?.p50Ms)), h('td', { class: 'num' }, f.ms(arm.latency?.p95Ms)), h('td', { class: 'num' }, f.ms(arm.latency?.p99Ms))] : null))))),
     comparison.supplementaryTests?.length ? h('ul', { class: 'supplementary' }, comparison.supplementaryTests.map((t) =>
       h('li', null, `${t.testName}: statistic ${f.num(t.statistic).toPrecision(4)}, p = ${f.pValue(t.pValue)}` +
