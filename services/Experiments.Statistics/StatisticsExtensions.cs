@@ -34,7 +34,11 @@ public static class StatisticsExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         // As daprd starts its app: the sidecar's port in $DAPR_HTTP_PORT unless Dapr:HttpPort says otherwise.
         builder.Services.AddOptions<DaprOptions>().BindConfiguration("Dapr")
-            .Configure<IConfiguration>((dapr, configuration) => dapr.HttpPort ??= configuration.GetValue<int?>("DAPR_HTTP_PORT"));
+            .Configure<IConfiguration>((dapr, configuration) => dapr.HttpPort ??= configuration.GetValue<int?>("DAPR_HTTP_PORT"))
+            .Validate(o => o.BulkMaxMessages is >= 1 and <= 10_000, "Dapr:BulkMaxMessages must be between 1 and 10000")
+            .Validate(o => o.BulkMaxAwait > TimeSpan.Zero && o.BulkMaxAwait <= TimeSpan.FromMinutes(1), "Dapr:BulkMaxAwait must be more than 0 and at most 1 minute")
+            .Validate(o => o.CommitTimeout > TimeSpan.Zero, "Dapr:CommitTimeout must be more than 0")
+            .ValidateOnStart();
         // Dapr mode: the sidecar through DaprClient, waited for (health NOT_SERVING, calls UNAVAILABLE, one log line);
         // the host starts its services concurrently so that health is served while the checkpoint restore waits for it.
         builder.Services.AddDaprSidecar(sp => sp.GetRequiredService<IOptions<DaprOptions>>().Value.Enabled);

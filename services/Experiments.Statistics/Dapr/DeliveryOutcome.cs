@@ -11,4 +11,7 @@ internal enum DeliveryOutcome
 
     /// <summary>An event's unit has no exposure here yet: nothing was recorded; the broker should redeliver it.</summary>
     UnitNotExposed,
+
+    /// <summary>An event breaks the forwarded-event rules: nothing was recorded; redelivering cannot help.</summary>
+    Invalid,
 }

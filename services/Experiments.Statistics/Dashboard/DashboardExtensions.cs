@@ -16,11 +16,13 @@ public static class DashboardExtensions
         builder.Services.AddOptions<DashboardOptions>().BindConfiguration("Dashboard");
         builder.Services.AddSingleton<AuditTrail>();
         builder.Services.AddSingleton<TrafficReports>();
-        // Created only once the traffic page is asked for with Dashboard:IngestionAddress set (TrafficReports checks it first).
+        // Created only once the traffic page is asked for with Dashboard:IngestionAddress or IngestionDaprAppId set
+        // (TrafficReports checks it first). With the app id and no address: through this process's own sidecar (gRPC proxying).
         builder.Services.AddPeerClient<Captures.CapturesClient>(provider =>
         {
             var settings = provider.GetRequiredService<IOptions<DashboardOptions>>().Value;
-            return new PeerAddress(new Uri(settings.IngestionAddress), settings.IngestionApiKey);
+            return new PeerAddress(settings.IngestionAddress is { Length: > 0 } address ? new Uri(address) : null, settings.IngestionApiKey,
+                settings.IngestionDaprAppId is { Length: > 0 } appId ? appId : null);
         });
         builder.Services.AddHostedService<DashboardServer>();
         return builder;

@@ -54,6 +54,19 @@ public sealed class DashboardOptions
     /// </summary>
     public string IngestionAddress { get; set; } = "";
 
+    /// <summary>
+    /// In Dapr mode, the ingestion service's Dapr app id (e.g. <c>ingestion</c>): the traffic page's calls go to this
+    /// process's own sidecar (its gRPC port, <c>Dapr:GrpcPort</c> or $DAPR_GRPC_PORT, unless <see cref="IngestionAddress"/>
+    /// names the sidecar's address) with <c>dapr-app-id</c>, and the sidecar proxies them to that app. Empty: no sidecar.
+    /// </summary>
+    public string IngestionDaprAppId { get; set; } = "";
+
+    /// <summary>Whether the traffic page has an ingestion service to ask, directly or through the sidecar.</summary>
+    public bool HasIngestion => IngestionAddress.Length > 0 || IngestionDaprAppId.Length > 0;
+
+    /// <summary>How the ingestion service is reached, for messages: its address, or its app id through the sidecar.</summary>
+    public string IngestionTarget => IngestionDaprAppId.Length > 0 ? $"app {IngestionDaprAppId} (through the Dapr sidecar)" : IngestionAddress;
+
     /// <summary>API key sent to the ingestion service; it needs the <c>capture</c> scope (captures hold what clients send).</summary>
     public string IngestionApiKey { get; set; } = "";
 

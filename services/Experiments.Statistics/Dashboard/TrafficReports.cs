@@ -8,7 +8,8 @@ namespace Experiments.Statistics.Dashboard;
 
 /// <summary>
 /// Reads how clients use the API from the ingestion service's Captures.GetTrafficReport, at
-/// <c>Dashboard:IngestionAddress</c> with <c>Dashboard:IngestionApiKey</c> (which needs the capture scope). When ingestion
+/// <c>Dashboard:IngestionAddress</c> (or, in Dapr mode, app <c>Dashboard:IngestionDaprAppId</c> through the sidecar) with
+/// <c>Dashboard:IngestionApiKey</c> (which needs the capture scope). When ingestion
 /// is not configured, refuses the call or cannot be reached, the result says so, with the status, instead of failing the page.
 /// </summary>
 internal sealed class TrafficReports(IOptions<DashboardOptions> dashboard, IServiceProvider services, TimeProvider time, ILogger<TrafficReports> logger)
@@ -17,10 +18,10 @@ internal sealed class TrafficReports(IOptions<DashboardOptions> dashboard, IServ
     public async Task<(TrafficReport? Report, string? Note)> GetAsync(string serviceName, TimeSpan range, CancellationToken cancellationToken)
     {
         var settings = dashboard.Value;
-        var address = settings.IngestionAddress;
-        if (address.Length == 0)
+        var address = settings.IngestionTarget;
+        if (!settings.HasIngestion)
         {
-            return (null, "Traffic report unavailable: this statistics service has no ingestion service configured (Dashboard:IngestionAddress).");
+            return (null, "Traffic report unavailable: this statistics service has no ingestion service configured (Dashboard:IngestionAddress, or Dashboard:IngestionDaprAppId in Dapr mode).");
         }
         var client = services.GetRequiredService<Captures.CapturesClient>();
         var now = time.GetUtcNow();

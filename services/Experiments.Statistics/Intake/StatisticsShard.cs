@@ -322,6 +322,70 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
         return DeliveryOutcome.Applied;
     }
 
+    /// <summary>
+    /// Applies a bulk delivery (Dapr's bulk subscribe) in one pass under the lock, each message as
+    /// <see cref="TryApplyDelivered(string, ForwardRequest, bool)"/> would, with one outcome per message in order; a message
+    /// breaking <see cref="ForwardedEventRules"/> is <see cref="DeliveryOutcome.Invalid"/> and the others still apply.
+    /// Messages refused for an unexposed unit are tried again after the rest, so an exposure later in the same bulk
+    /// (pub/sub keeps no order) still lets its unit's events in.
+    /// </summary>
+    public DeliveryOutcome[] TryApplyDelivered(IReadOnlyList<(string Id, ForwardRequest Message)> messages, bool waitForExposure = true)
+    {
+        var outcomes = new DeliveryOutcome[messages.Count];
+        var events = new List<TelemetryEvent?>[messages.Count];
+        var pending = new List<int>(messages.Count);
+        for (var i = 0; i < messages.Count; i++)
+        {
+            if (ForwardedEventRules.Check(messages[i].Message.Events, _options.MaxLatencyMs) is not null)
+            {
+                outcomes[i] = DeliveryOutcome.Invalid;
+                continue;
+            }
+            events[i] = [.. messages[i].Message.Events.Select(logged => logged.Event is { } e ? EventMapping.ToTelemetry(e) : null)];
+            pending.Add(i);
+        }
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        lock (_lock)
+        {
+            var progressed = true;
+            while (pending.Count > 0 && progressed)
+            {
+                progressed = false;
+                var waiting = new List<int>();
+                foreach (var i in pending)
+                {
+                    if (waitForExposure && events[i].Any(t => t is { } telemetry && telemetry.Kind != TelemetryKind.Exposure && !_aggregator.KnowsUnit(telemetry)))
+                    {
+                        waiting.Add(i);
+                        continue;
+                    }
+                    progressed = true;
+                    if (!_aggregator.EventIds.TryAdd(StableHash.Of("message:" + messages[i].Id)))
+                    {
+                        outcomes[i] = DeliveryOutcome.AlreadyApplied;
+                        continue;
+                    }
+                    _changes++;
+                    outcomes[i] = DeliveryOutcome.Applied;
+                    foreach (var telemetry in events[i])
+                    {
+                        if (telemetry is { } t && _aggregator.Apply(t))
+                        {
+                            Touch(t, touched);
+                        }
+                    }
+                }
+                pending = waiting;
+            }
+        }
+        foreach (var i in pending)
+        {
+            outcomes[i] = DeliveryOutcome.UnitNotExposed;
+        }
+        Notify(touched);
+        return outcomes;
+    }
+
     /// <summary>Restores the last checkpoint (a full record, then the deltas after it), if any: applied = confirmed = its positions.</summary>
     public async Task<bool> RestoreAsync(CancellationToken cancellationToken)
     {

@@ -228,7 +228,8 @@ public sealed class DaprModeTests : IAsyncLifetime
         _sidecar.Broker.Publish("pubsub", "experiment-events", ByteString.CopyFromUtf8("not json"), "text/plain");
         await _sidecar.Broker.WhenIdleAsync(Patience);
 
-        Assert.Equal(["DROP", "DROP"], _sidecar.Broker.Answers.Select(a => a.Status));
+        // (A bulk delivery's dropped entries also go to the dead-letter topic, as daprd sends them; dropped there again.)
+        Assert.Equal(["DROP", "DROP"], _sidecar.Broker.Answers.Where(a => a.Topic == "experiment-events").Select(a => a.Status));
     }
 
     [Fact]

@@ -13,8 +13,13 @@ namespace Experiments.Testing.Dapr;
 /// (<c>application/cloudevents+json</c>, the entry in <c>data</c>, or <c>data_base64</c> for bytes) with the app's
 /// <c>dapr-api-token</c>. The answer decides, per Dapr's contract: 200 with SUCCESS (or no status) acknowledges; RETRY
 /// or any error status redelivers, up to <see cref="MaxAttempts"/>, then moves the message to the subscription's
-/// dead-letter topic if it has one; DROP discards it. Messages go out <see cref="Concurrency"/> at a time in the
-/// order published, or shuffled (<see cref="Shuffle"/>) — brokers keep no order across a topic's consumers.
+/// dead-letter topic if it has one; DROP discards it. A subscription announcing <c>bulkSubscribe</c> gets its messages
+/// as daprd's HTTP bulk delivery gives them: one <c>application/json</c> POST of up to <c>maxMessagesCount</c>
+/// <c>entries</c> (each <c>entryId</c>, <c>event</c> — the CloudEvent —, <c>contentType</c>, <c>metadata</c>), gathered
+/// for at most <c>maxAwaitDurationMs</c>, answered <c>{"statuses":[{"entryId","status"}]}</c> per entry (an entry left
+/// out is RETRY; 404 drops them all, any other error retries them all), and a dropped entry goes to the dead-letter topic
+/// as daprd's bulk path sends it. Requests go out <see cref="Concurrency"/> at a time in the order published, or
+/// shuffled (<see cref="Shuffle"/>) — brokers keep no order across a topic's consumers.
 /// </summary>
 public sealed class DaprBroker : IAsyncDisposable
 {
@@ -22,15 +27,18 @@ public sealed class DaprBroker : IAsyncDisposable
     private readonly List<Message> _queue = [];
     private readonly List<(string PubSub, string Topic, string ContentType, ByteString Data)> _published = [];
     private readonly List<(string AppId, Message Message, string Status)> _answers = [];
+    private readonly List<(string AppId, string Topic, int Entries)> _requests = [];
     private readonly List<App> _apps = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _signal = new(0);
     private Task? _pump;
     private int _inFlight;
+    private int _requestsInFlight;
 
     /// <summary>Attempts before a message goes to the dead-letter topic (or is discarded without one). Default 20.</summary>
     public int MaxAttempts { get; set; } = 20;
 
+    /// <summary>Requests to the apps at a time (a bulk delivery is one request).</summary>
     public int Concurrency { get; set; } = 8;
 
     /// <summary>Seed of the shuffle of queued messages before each round; null delivers in publish order.</summary>
@@ -63,6 +71,18 @@ public sealed class DaprBroker : IAsyncDisposable
         }
     }
 
+    /// <summary>Every delivery request: the app, the topic and how many messages it carried (1 for a single delivery).</summary>
+    public IReadOnlyList<(string AppId, string Topic, int Entries)> Requests
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _requests];
+            }
+        }
+    }
+
     /// <summary>
     /// Attaches an app (as its sidecar would start it): its subscriptions are read at once and delivery begins, with the
     /// HTTP version <paramref name="app"/> defaults to (daprd's --app-protocol: http is HTTP/1.1, h2c is HTTP/2).
@@ -76,8 +96,12 @@ public sealed class DaprBroker : IAsyncDisposable
         foreach (var s in JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsArray())
         {
             var route = s!["route"]?.GetValue<string>() ?? s["routes"]?["default"]?.GetValue<string>() ?? throw new InvalidOperationException("a subscription without a route");
+            // daprd's defaults for a bulk subscription that leaves them out: 100 messages, 1000 ms.
+            var bulk = s["bulkSubscribe"] is { } b && b["enabled"]?.GetValue<bool>() == true
+                ? new BulkSettings(b["maxMessagesCount"]?.GetValue<int>() is > 0 and var count ? count : 100, TimeSpan.FromMilliseconds(b["maxAwaitDurationMs"]?.GetValue<int>() is > 0 and var ms ? ms : 1000))
+                : null;
             subscriptions.Add(new Subscription((s["pubsubName"] ?? s["pubsubname"])!.GetValue<string>(), s["topic"]!.GetValue<string>(),
-                "/" + route.TrimStart('/'), (s["deadLetterTopic"] ?? s["deadlettertopic"])?.GetValue<string>()));
+                "/" + route.TrimStart('/'), (s["deadLetterTopic"] ?? s["deadlettertopic"])?.GetValue<string>(), bulk));
         }
         lock (_lock)
         {
@@ -106,12 +130,21 @@ public sealed class DaprBroker : IAsyncDisposable
         }
     }
 
+    /// <summary>The bulk settings of an attached app's subscription to a topic (null: delivered one by one).</summary>
+    public (int MaxMessages, TimeSpan MaxAwait)? BulkOf(string appId, string topic)
+    {
+        lock (_lock)
+        {
+            return _apps.Single(a => a.AppId == appId).Subscriptions.Single(s => s.Topic == topic).Bulk is { } bulk ? (bulk.MaxMessages, bulk.MaxAwait) : null;
+        }
+    }
+
     public void Publish(string pubsub, string topic, ByteString data, string contentType)
     {
         lock (_lock)
         {
             _published.Add((pubsub, topic, contentType, data));
-            _queue.Add(new Message(pubsub, topic, data, contentType, Guid.NewGuid().ToString()));
+            _queue.Add(new Message(pubsub, topic, data, contentType, Guid.NewGuid().ToString()) { NotBefore = DateTime.UtcNow });
         }
         _signal.Release();
     }
@@ -146,32 +179,55 @@ public sealed class DaprBroker : IAsyncDisposable
         var running = new List<Task>();
         while (!_stop.IsCancellationRequested)
         {
-            List<(Message, App, Subscription)> round;
+            List<(List<Message> Messages, App App, Subscription Subscription)> round;
             lock (_lock)
             {
-                var candidates = _queue.Where(m => !m.InFlight && m.NotBefore <= DateTime.UtcNow).ToList();
+                var now = DateTime.UtcNow;
+                var candidates = _queue.Where(m => !m.InFlight && m.NotBefore <= now).ToList();
                 if (Shuffle is { } seed)
                 {
                     candidates = [.. candidates.OrderBy(_ => Random.Shared.Next()).OrderBy(m => HashCode.Combine(m.Id, seed))];
                 }
                 round = [];
+                var held = new HashSet<(string, string)>();
                 foreach (var message in candidates)
                 {
-                    if (_inFlight + round.Count >= Concurrency)
+                    if (_requestsInFlight + round.Count >= Concurrency)
                     {
                         break;
                     }
-                    if (Deliverable(message) is [var target, ..])
+                    if (message.InFlight || Deliverable(message) is not [var target, ..] || held.Contains((target.App.AppId, target.Subscription.Topic)))
+                    {
+                        continue;
+                    }
+                    if (target.Subscription.Bulk is not { } bulk)
                     {
                         message.InFlight = true;
-                        round.Add((message, target.App, target.Subscription));
+                        round.Add(([message], target.App, target.Subscription));
+                        continue;
                     }
+                    // As daprd's bulk subscriber: up to maxMessagesCount of the subscription's ready messages, or fewer once
+                    // the oldest has waited maxAwaitDurationMs.
+                    var batch = candidates.Where(m => !m.InFlight && Deliverable(m) is [var t, ..] && t.App == target.App && t.Subscription == target.Subscription)
+                        .Take(bulk.MaxMessages).ToList();
+                    if (batch.Count < bulk.MaxMessages && batch.Min(m => m.NotBefore) + bulk.MaxAwait > now)
+                    {
+                        held.Add((target.App.AppId, target.Subscription.Topic));
+                        continue;
+                    }
+                    foreach (var m in batch)
+                    {
+                        m.InFlight = true;
+                    }
+                    round.Add((batch, target.App, target.Subscription));
                 }
-                _inFlight += round.Count;
+                _requestsInFlight += round.Count;
+                _inFlight += round.Sum(r => r.Messages.Count);
+                _requests.AddRange(round.Select(r => (r.App.AppId, r.Subscription.Topic, r.Messages.Count)));
             }
-            foreach (var (message, app, subscription) in round)
+            foreach (var (messages, app, subscription) in round)
             {
-                running.Add(DeliverAsync(message, app, subscription));
+                running.Add(subscription.Bulk is null ? DeliverAsync(messages[0], app, subscription) : DeliverBulkAsync(messages, app, subscription));
             }
             running.RemoveAll(t => t.IsCompleted);
             try
@@ -186,24 +242,30 @@ public sealed class DaprBroker : IAsyncDisposable
         await Task.WhenAll(running);
     }
 
+    private HttpRequestMessage Request(App app, Subscription subscription, byte[] body, string contentType)
+    {
+        // The app's protocol as daprd's --app-protocol gives it (http: HTTP/1.1, h2c: HTTP/2 without TLS), which is
+        // what the app's client was made for; a request message would otherwise go out as HTTP/1.1 whatever the client says.
+        var request = new HttpRequestMessage(HttpMethod.Post, subscription.Route)
+        {
+            Content = new ByteArrayContent(body),
+            Version = app.Client.DefaultRequestVersion,
+            VersionPolicy = app.Client.DefaultVersionPolicy,
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        if (app.Token is { Length: > 0 } token)
+        {
+            request.Headers.Add("dapr-api-token", token);
+        }
+        return request;
+    }
+
     private async Task DeliverAsync(Message message, App app, Subscription subscription)
     {
         string status;
         try
         {
-            // The app's protocol as daprd's --app-protocol gives it (http: HTTP/1.1, h2c: HTTP/2 without TLS), which is
-            // what the app's client was made for; a request message would otherwise go out as HTTP/1.1 whatever the client says.
-            using var request = new HttpRequestMessage(HttpMethod.Post, subscription.Route)
-            {
-                Content = new ByteArrayContent(CloudEvent(message)),
-                Version = app.Client.DefaultRequestVersion,
-                VersionPolicy = app.Client.DefaultVersionPolicy,
-            };
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/cloudevents+json");
-            if (app.Token is { Length: > 0 } token)
-            {
-                request.Headers.Add("dapr-api-token", token);
-            }
+            using var request = Request(app, subscription, CloudEvent(message), "application/cloudevents+json");
             using var response = await app.Client.SendAsync(request, _stop.Token);
             var body = await response.Content.ReadAsStringAsync();
             status = response.StatusCode != HttpStatusCode.OK ? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)
@@ -214,34 +276,94 @@ public sealed class DaprBroker : IAsyncDisposable
         {
             status = "unreachable";
         }
-        string? deadLetter = null;
-        lock (_lock)
+        Settle([(message, status)], app, subscription, dropToDeadLetter: false);
+    }
+
+    private async Task DeliverBulkAsync(List<Message> messages, App app, Subscription subscription)
+    {
+        var entryIds = messages.Select(_ => Guid.NewGuid().ToString()).ToList();
+        var envelope = new JsonObject
         {
-            _answers.Add((app.AppId, message, status));
-            message.InFlight = false;
-            message.Attempts++;
-            _inFlight--;
-            if (status is "SUCCESS" or "DROP")
+            ["id"] = Guid.NewGuid().ToString(),
+            ["entries"] = new JsonArray([.. messages.Select((m, i) => (JsonNode)new JsonObject
             {
-                message.AckedBy.Add(app.AppId);
-            }
-            else if (message.Attempts >= MaxAttempts)
+                ["entryId"] = entryIds[i],
+                ["event"] = JsonNode.Parse(CloudEvent(m)),
+                ["contentType"] = "application/cloudevents+json",
+                ["metadata"] = new JsonObject(),
+            })]),
+            ["metadata"] = new JsonObject(),
+            ["pubsubname"] = subscription.PubSub,
+            ["topic"] = subscription.Topic,
+            ["type"] = "com.dapr.event.sent",
+        };
+        List<(Message, string)> answers;
+        try
+        {
+            using var request = Request(app, subscription, Encoding.UTF8.GetBytes(envelope.ToJsonString()), "application/json");
+            using var response = await app.Client.SendAsync(request, _stop.Token);
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.IsSuccessStatusCode)
             {
-                message.AckedBy.Add(app.AppId);
-                deadLetter = subscription.DeadLetterTopic;
+                // An entry the app gave no status for (or an unknown one) is retried, as daprd does.
+                var statuses = (JsonNode.Parse(body)?["statuses"]?.AsArray() ?? []).Where(n => n?["entryId"] is not null)
+                    .GroupBy(n => n!["entryId"]!.GetValue<string>()).ToDictionary(g => g.Key, g => g.Last()!["status"]?.GetValue<string>()?.ToUpperInvariant());
+                answers = [.. messages.Select((m, i) => (m, statuses.GetValueOrDefault(entryIds[i]) is { } known && known is "SUCCESS" or "DROP" ? known : "RETRY"))];
             }
             else
             {
-                message.NotBefore = DateTime.UtcNow + RedeliveryDelay;
-            }
-            if (_apps.Count > 0 && _apps.Where(a => a.Subscriptions.Any(s => s.PubSub == message.PubSub && s.Topic == message.Topic)).All(a => message.AckedBy.Contains(a.AppId)))
-            {
-                _queue.Remove(message);
+                var status = response.StatusCode == HttpStatusCode.NotFound ? "DROP" : ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                answers = [.. messages.Select(m => (m, status))];
             }
         }
-        if (deadLetter is not null)
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException or JsonException)
         {
-            Publish(message.PubSub, deadLetter, message.Data, message.ContentType);
+            answers = [.. messages.Select(m => (m, "unreachable"))];
+        }
+        Settle(answers, app, subscription, dropToDeadLetter: true);
+    }
+
+    private void Settle(IReadOnlyList<(Message Message, string Status)> answers, App app, Subscription subscription, bool dropToDeadLetter)
+    {
+        var deadLetters = new List<Message>();
+        lock (_lock)
+        {
+            _requestsInFlight--;
+            foreach (var (message, status) in answers)
+            {
+                _answers.Add((app.AppId, message, status));
+                message.InFlight = false;
+                message.Attempts++;
+                _inFlight--;
+                if (status is "SUCCESS" or "DROP")
+                {
+                    message.AckedBy.Add(app.AppId);
+                    if (status == "DROP" && dropToDeadLetter && subscription.DeadLetterTopic is not null)
+                    {
+                        deadLetters.Add(message);
+                    }
+                }
+                else if (message.Attempts >= MaxAttempts)
+                {
+                    message.AckedBy.Add(app.AppId);
+                    if (subscription.DeadLetterTopic is not null)
+                    {
+                        deadLetters.Add(message);
+                    }
+                }
+                else
+                {
+                    message.NotBefore = DateTime.UtcNow + RedeliveryDelay;
+                }
+                if (_apps.Count > 0 && _apps.Where(a => a.Subscriptions.Any(s => s.PubSub == message.PubSub && s.Topic == message.Topic)).All(a => message.AckedBy.Contains(a.AppId)))
+                {
+                    _queue.Remove(message);
+                }
+            }
+        }
+        foreach (var message in deadLetters)
+        {
+            Publish(message.PubSub, subscription.DeadLetterTopic!, message.Data, message.ContentType);
         }
         _signal.Release();
     }
@@ -285,7 +407,9 @@ public sealed class DaprBroker : IAsyncDisposable
 
     private sealed record App(string AppId, HttpClient Client, string? Token, List<Subscription> Subscriptions);
 
-    private sealed record Subscription(string PubSub, string Topic, string Route, string? DeadLetterTopic);
+    private sealed record Subscription(string PubSub, string Topic, string Route, string? DeadLetterTopic, BulkSettings? Bulk);
+
+    private sealed record BulkSettings(int MaxMessages, TimeSpan MaxAwait);
 
     private sealed class Message(string pubSub, string topic, ByteString data, string contentType, string id)
     {
