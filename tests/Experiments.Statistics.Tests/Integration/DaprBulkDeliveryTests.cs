@@ -14,58 +14,12 @@ namespace Experiments.Statistics.Tests.Integration;
 /// Dapr.AspNetCore, the sidecar double delivers many messages per callback as daprd does, and the app answers each
 /// entry SUCCESS / RETRY / DROP by the same rules as a single delivery.
 /// </summary>
-public sealed class DaprBulkDeliveryTests : IAsyncLifetime
+public sealed class DaprBulkDeliveryTests : DaprModeTestBase
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-    private readonly TempDirectory _data = new();
-    private AssignmentDouble _assignment = null!;
-    private DaprSidecarDouble _sidecar = null!;
-
-    public async Task InitializeAsync()
-    {
-        _assignment = await AssignmentDouble.StartAsync(0, TestExperiments.Latency("exp-1"));
-        _sidecar = await DaprSidecarDouble.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _sidecar.DisposeAsync();
-        await _assignment.DisposeAsync();
-        _data.Dispose();
-    }
-
-    private StatisticsHost Host(DaprSidecarDouble sidecar, string dataFolder, Dictionary<string, string>? extra = null)
-    {
-        var settings = sidecar.Settings("sidecar-token");
-        settings["Statistics:AssignmentAddress"] = _assignment.Address;
-        settings["Dapr:AppApiToken"] = "app-token";
-        settings["Dapr:CommitTimeout"] = "00:00:05";
-        foreach (var (key, value) in extra ?? [])
-        {
-            settings[key] = value;
-        }
-        return new StatisticsHost(dataFolder, settings);
-    }
-
-    private static async Task<StatisticsHost> AttachedAsync(StatisticsHost host, DaprSidecarDouble sidecar)
-    {
-        await host.Get<StatisticsShard>().DefinitionsReady.WaitAsync(Patience);
-        await sidecar.Broker.AttachAsync("statistics", host.CreateClient(), "app-token");
-        return host;
-    }
-
-    private static async Task<Verdict> SettledVerdictAsync(StatisticsHost host, Traffic traffic)
-    {
-        await host.Client().WaitForVerdictAsync("exp-1", v => v.KpiResults[0].Arms.Sum(a => a.Observations) == traffic.Requests.Sum()
-            && v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == traffic.Exposed.Sum());
-        await Task.Delay(200);
-        return await host.Client().GetVerdictAsync(new GetVerdictRequest { ExperimentId = "exp-1" });
-    }
-
     [Fact]
     public async Task The_subscriptions_announce_bulk_subscribe_with_the_configured_sizes()
     {
-        await using var host = Host(_sidecar, _data.Path, new() { ["Dapr:BulkMaxMessages"] = "250", ["Dapr:BulkMaxAwait"] = "00:00:00.040" });
+        await using var host = Host(Sidecar, Data.Path, new() { ["Dapr:BulkMaxMessages"] = "250", ["Dapr:BulkMaxAwait"] = "00:00:00.040" });
         using var http = host.CreateClient();
 
         using var response = await http.GetAsync("/dapr/subscribe");
@@ -87,7 +41,7 @@ public sealed class DaprBulkDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task With_bulk_subscribe_off_the_subscriptions_ask_for_single_deliveries()
     {
-        await using var host = Host(_sidecar, _data.Path, new() { ["Dapr:BulkSubscribe"] = "false" });
+        await using var host = Host(Sidecar, Data.Path, new() { ["Dapr:BulkSubscribe"] = "false" });
         using var http = host.CreateClient();
 
         using var document = JsonDocument.Parse(await http.GetStringAsync("/dapr/subscribe"));
@@ -98,7 +52,7 @@ public sealed class DaprBulkDeliveryTests : IAsyncLifetime
     [Fact]
     public void Bulk_sizes_out_of_range_are_refused_at_start()
     {
-        var failure = Assert.ThrowsAny<Exception>(() => Host(_sidecar, _data.Path, new() { ["Dapr:BulkMaxMessages"] = "0" }).Get<StatisticsShard>());
+        var failure = Assert.ThrowsAny<Exception>(() => Host(Sidecar, Data.Path, new() { ["Dapr:BulkMaxMessages"] = "0" }).Get<StatisticsShard>());
 
         Assert.Contains("Dapr:BulkMaxMessages", failure.ToString(), StringComparison.Ordinal);
     }
@@ -120,12 +74,12 @@ public sealed class DaprBulkDeliveryTests : IAsyncLifetime
             Assert.Null(other.Broker.BulkOf("statistics", "experiment-events"));
         }
 
-        _sidecar.Broker.Shuffle = 11;
-        _sidecar.Broker.MaxAttempts = 10_000;
-        await using var host = await AttachedAsync(Host(_sidecar, _data.Path, new() { ["Dapr:BulkMaxMessages"] = "64" }), _sidecar);
+        Sidecar.Broker.Shuffle = 11;
+        Sidecar.Broker.MaxAttempts = 10_000;
+        await using var host = await AttachedAsync(Host(Sidecar, Data.Path, new() { ["Dapr:BulkMaxMessages"] = "64" }), Sidecar);
         // Exposures last: many entries of a bulk come before their unit's exposure, in the same bulk or a later one.
-        await DaprPublishing.PublishAsync(_sidecar, "log-a", events.OrderBy(e => e.Event.Exposure is null ? 0 : 1));
-        await _sidecar.Broker.WhenIdleAsync(Patience);
+        await DaprPublishing.PublishAsync(Sidecar, "log-a", events.OrderBy(e => e.Event.Exposure is null ? 0 : 1));
+        await Sidecar.Broker.WhenIdleAsync(Patience);
         var verdict = await SettledVerdictAsync(host, traffic);
 
         // The reference is what the generator produced, and the one-by-one run got each message in its own request.
@@ -134,9 +88,9 @@ public sealed class DaprBulkDeliveryTests : IAsyncLifetime
         Assert.All(other.Broker.Requests, r => Assert.Equal(1, r.Entries));
         VerdictAssert.Same(inOrder, verdict, 1e-9);
         // Delivered in bulk, up to Dapr:BulkMaxMessages per callback.
-        Assert.Equal(64, _sidecar.Broker.Requests.Max(r => r.Entries));
-        Assert.All(_sidecar.Broker.Answers.GroupBy(a => a.Data), m => Assert.Equal("SUCCESS", m.Last().Status));
-        Assert.DoesNotContain(_sidecar.Broker.Answers, a => a.Topic.EndsWith("-dead-letter", StringComparison.Ordinal));
+        Assert.Equal(64, Sidecar.Broker.Requests.Max(r => r.Entries));
+        Assert.All(Sidecar.Broker.Answers.GroupBy(a => a.Data), m => Assert.Equal("SUCCESS", m.Last().Status));
+        Assert.DoesNotContain(Sidecar.Broker.Answers, a => a.Topic.EndsWith("-dead-letter", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -149,23 +103,23 @@ public sealed class DaprBulkDeliveryTests : IAsyncLifetime
         var lateExposures = events.Where(e => Late(e) && e.Event.Exposure is not null).ToList();
         var first = events.Except(lateExposures).ToList();
         var waiting = first.Where(Late).Select(e => e.Event.EventId).ToHashSet();
-        _sidecar.Broker.MaxAttempts = 10_000;
-        await using var host = await AttachedAsync(Host(_sidecar, _data.Path, new() { ["Dapr:BulkMaxMessages"] = first.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), ["Dapr:BulkMaxAwait"] = "00:00:02" }), _sidecar);
+        Sidecar.Broker.MaxAttempts = 10_000;
+        await using var host = await AttachedAsync(Host(Sidecar, Data.Path, new() { ["Dapr:BulkMaxMessages"] = first.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), ["Dapr:BulkMaxAwait"] = "00:00:02" }), Sidecar);
 
-        await DaprPublishing.PublishAsync(_sidecar, "log-a", first);
-        await IntakeTests.WaitUntilAsync(() => _sidecar.Broker.Answers.Count >= first.Count, Patience);
-        var firstBulk = _sidecar.Broker.Answers.Take(first.Count).ToList();
-        Assert.Equal(first.Count, _sidecar.Broker.Requests[0].Entries);
+        await DaprPublishing.PublishAsync(Sidecar, "log-a", first);
+        await IntakeTests.WaitUntilAsync(() => Sidecar.Broker.Answers.Count >= first.Count, Patience);
+        var firstBulk = Sidecar.Broker.Answers.Take(first.Count).ToList();
+        Assert.Equal(first.Count, Sidecar.Broker.Requests[0].Entries);
         Assert.Equal(waiting, firstBulk.Where(a => a.Status == "RETRY").Select(a => EventIdOf(a.Data)).ToHashSet());
         Assert.All(firstBulk.Where(a => !waiting.Contains(EventIdOf(a.Data))), a => Assert.Equal("SUCCESS", a.Status));
 
-        await DaprPublishing.PublishAsync(_sidecar, "log-a", lateExposures);
-        await _sidecar.Broker.WhenIdleAsync(Patience);
+        await DaprPublishing.PublishAsync(Sidecar, "log-a", lateExposures);
+        await Sidecar.Broker.WhenIdleAsync(Patience);
 
         var verdict = await SettledVerdictAsync(host, traffic);
         Assert.Equal(traffic.Exposed, verdict.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
         Assert.Equal(traffic.Requests, verdict.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Select(a => a.Observations));
-        Assert.All(_sidecar.Broker.Answers.Where(a => waiting.Contains(EventIdOf(a.Data))).GroupBy(a => a.Data), m => Assert.Equal("SUCCESS", m.Last().Status));
+        Assert.All(Sidecar.Broker.Answers.Where(a => waiting.Contains(EventIdOf(a.Data))).GroupBy(a => a.Data), m => Assert.Equal("SUCCESS", m.Last().Status));
     }
 
     [Fact]
@@ -173,17 +127,17 @@ public sealed class DaprBulkDeliveryTests : IAsyncLifetime
     {
         var traffic = new Traffic(73, "exp-1");
         var events = Forwarding.Log(traffic.Users(5));
-        await using var host = await AttachedAsync(Host(_sidecar, _data.Path, new()
+        await using var host = await AttachedAsync(Host(Sidecar, Data.Path, new()
         {
             ["Dapr:BulkMaxMessages"] = (events.Count + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), ["Dapr:BulkMaxAwait"] = "00:00:05",
-        }), _sidecar);
+        }), Sidecar);
 
-        _sidecar.Broker.Publish("pubsub", "experiment-events", ByteString.CopyFromUtf8("not json"), "text/plain");
-        await DaprPublishing.PublishAsync(_sidecar, "log-a", events);
-        await IntakeTests.WaitUntilAsync(() => _sidecar.Broker.Answers.Count >= events.Count + 1, Patience);
+        Sidecar.Broker.Publish("pubsub", "experiment-events", ByteString.CopyFromUtf8("not json"), "text/plain");
+        await DaprPublishing.PublishAsync(Sidecar, "log-a", events);
+        await IntakeTests.WaitUntilAsync(() => Sidecar.Broker.Answers.Count >= events.Count + 1, Patience);
 
-        var answers = _sidecar.Broker.Answers.Take(events.Count + 1).ToList();
-        Assert.Equal(events.Count + 1, _sidecar.Broker.Requests[0].Entries);
+        var answers = Sidecar.Broker.Answers.Take(events.Count + 1).ToList();
+        Assert.Equal(events.Count + 1, Sidecar.Broker.Requests[0].Entries);
         Assert.Equal("DROP", Assert.Single(answers, a => a.Data.ToStringUtf8() == "not json").Status);
         Assert.All(answers.Where(a => a.Data.ToStringUtf8() != "not json"), a => Assert.Equal("SUCCESS", a.Status));
         var verdict = await SettledVerdictAsync(host, traffic);

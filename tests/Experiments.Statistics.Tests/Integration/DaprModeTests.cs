@@ -19,54 +19,8 @@ namespace Experiments.Statistics.Tests.Integration;
 /// calls, messages published through DaprClient's bulk publish and delivered by the double to the subscriptions the
 /// service announces through Dapr.AspNetCore, answered SUCCESS/RETRY/DROP by Dapr's contract.
 /// </summary>
-public sealed class DaprModeTests : IAsyncLifetime
+public sealed class DaprModeTests : DaprModeTestBase
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-    private readonly TempDirectory _data = new();
-    private AssignmentDouble _assignment = null!;
-    private DaprSidecarDouble _sidecar = null!;
-
-    public async Task InitializeAsync()
-    {
-        _assignment = await AssignmentDouble.StartAsync(0, TestExperiments.Latency("exp-1"));
-        _sidecar = await DaprSidecarDouble.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _sidecar.DisposeAsync();
-        await _assignment.DisposeAsync();
-        _data.Dispose();
-    }
-
-    private StatisticsHost Host(DaprSidecarDouble? sidecar = null, string? dataFolder = null, Dictionary<string, string>? extra = null)
-    {
-        var settings = (sidecar ?? _sidecar).Settings("sidecar-token");
-        settings["Statistics:AssignmentAddress"] = _assignment.Address;
-        settings["Dapr:AppApiToken"] = "app-token";
-        settings["Dapr:CommitTimeout"] = "00:00:05";
-        foreach (var (key, value) in extra ?? [])
-        {
-            settings[key] = value;
-        }
-        return new StatisticsHost(dataFolder ?? _data.Path, settings);
-    }
-
-    private static async Task<StatisticsHost> AttachedAsync(StatisticsHost host, DaprSidecarDouble sidecar, string appId = "statistics")
-    {
-        await host.Get<StatisticsShard>().DefinitionsReady.WaitAsync(Patience);
-        await sidecar.Broker.AttachAsync(appId, host.CreateClient(), "app-token");
-        return host;
-    }
-
-    private static async Task<Verdict> SettledVerdictAsync(StatisticsHost host, Traffic traffic)
-    {
-        await host.Client().WaitForVerdictAsync("exp-1", v => v.KpiResults[0].Arms.Sum(a => a.Observations) == traffic.Requests.Sum()
-            && v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == traffic.Exposed.Sum());
-        await Task.Delay(200);
-        return await host.Client().GetVerdictAsync(new GetVerdictRequest { ExperimentId = "exp-1" });
-    }
-
     [Fact]
     public async Task The_subscriptions_announce_the_topic_with_its_dead_letter_topic_through_Dapr_AspNetCore()
     {
@@ -90,24 +44,24 @@ public sealed class DaprModeTests : IAsyncLifetime
     {
         var traffic = new Traffic(61, "exp-1");
         var events = Forwarding.Log(traffic.Users(120));
-        await using (var host = await AttachedAsync(Host(), _sidecar))
+        await using (var host = await AttachedAsync(Host(), Sidecar))
         {
-            await DaprPublishing.PublishAsync(_sidecar, "log-a", events);
+            await DaprPublishing.PublishAsync(Sidecar, "log-a", events);
             // At-least-once: the same messages again, as a broker redelivers after a lost acknowledgement.
-            await DaprPublishing.PublishAsync(_sidecar, "log-a", events.AsEnumerable().Reverse().Take(60));
-            await _sidecar.Broker.WhenIdleAsync(Patience);
+            await DaprPublishing.PublishAsync(Sidecar, "log-a", events.AsEnumerable().Reverse().Take(60));
+            await Sidecar.Broker.WhenIdleAsync(Patience);
 
             var verdict = await SettledVerdictAsync(host, traffic);
             Assert.Equal(traffic.Exposed, verdict.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
             Assert.Equal(traffic.Requests, verdict.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Select(a => a.Observations));
             // A request delivered beside its unit's exposure may be answered RETRY first; every message ends acknowledged.
-            Assert.All(_sidecar.Broker.Answers.GroupBy(a => a.Data), m => Assert.Equal("SUCCESS", m.Last().Status));
-            Assert.DoesNotContain(_sidecar.Broker.Answers, a => a.Topic.EndsWith("-dead-letter", StringComparison.Ordinal));
-            Assert.Contains("statistics-checkpoint-statistics", _sidecar.Store("statestore").Keys);
+            Assert.All(Sidecar.Broker.Answers.GroupBy(a => a.Data), m => Assert.Equal("SUCCESS", m.Last().Status));
+            Assert.DoesNotContain(Sidecar.Broker.Answers, a => a.Topic.EndsWith("-dead-letter", StringComparison.Ordinal));
+            Assert.Contains("statistics-checkpoint-statistics", Sidecar.Store("statestore").Keys);
             // The service's own state calls carry its token (the test publishes without one).
-            Assert.All(_sidecar.Calls.Zip(_sidecar.Tokens).Where(c => c.First.Contains("State", StringComparison.Ordinal)), c => Assert.Equal("sidecar-token", c.Second));
+            Assert.All(Sidecar.Calls.Zip(Sidecar.Tokens).Where(c => c.First.Contains("State", StringComparison.Ordinal)), c => Assert.Equal("sidecar-token", c.Second));
         }
-        _sidecar.Broker.Detach("statistics");
+        Sidecar.Broker.Detach("statistics");
 
         await using var restarted = Host();
         var restored = await restarted.Client().WaitForVerdictAsync("exp-1", v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == traffic.Exposed.Sum());
@@ -132,17 +86,17 @@ public sealed class DaprModeTests : IAsyncLifetime
 
         // Every unit's requests, custom metrics and logins published first, its exposure last, delivered shuffled; those
         // that come before their exposure are answered RETRY and redelivered (a resiliency policy long enough for it).
-        _sidecar.Broker.Shuffle = 7;
-        _sidecar.Broker.MaxAttempts = 10_000;
-        await using var host = await AttachedAsync(Host(), _sidecar);
-        await DaprPublishing.PublishAsync(_sidecar, "log-a", events.OrderBy(e => e.Event.Exposure is null ? 0 : 1));
-        await _sidecar.Broker.WhenIdleAsync(Patience);
+        Sidecar.Broker.Shuffle = 7;
+        Sidecar.Broker.MaxAttempts = 10_000;
+        await using var host = await AttachedAsync(Host(), Sidecar);
+        await DaprPublishing.PublishAsync(Sidecar, "log-a", events.OrderBy(e => e.Event.Exposure is null ? 0 : 1));
+        await Sidecar.Broker.WhenIdleAsync(Patience);
         var verdict = await SettledVerdictAsync(host, traffic);
 
         Assert.Equal(traffic.Requests, inOrder.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Select(a => a.Observations));
         VerdictAssert.Same(inOrder, verdict, 1e-9);
-        Assert.Contains(_sidecar.Broker.Answers, a => a.Status == "RETRY");
-        Assert.DoesNotContain(_sidecar.Broker.Answers, a => a.Topic.EndsWith("-dead-letter", StringComparison.Ordinal));
+        Assert.Contains(Sidecar.Broker.Answers, a => a.Status == "RETRY");
+        Assert.DoesNotContain(Sidecar.Broker.Answers, a => a.Topic.EndsWith("-dead-letter", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -151,14 +105,14 @@ public sealed class DaprModeTests : IAsyncLifetime
         var traffic = new Traffic(68, "exp-1");
         var events = Forwarding.Log(traffic.Users(4));
         var orphan = events.First(e => e.Event.Exposure is null && e.Event.UserId == "user-0");
-        _sidecar.Broker.MaxAttempts = 3;
-        await using var host = await AttachedAsync(Host(), _sidecar);
+        Sidecar.Broker.MaxAttempts = 3;
+        await using var host = await AttachedAsync(Host(), Sidecar);
 
-        await DaprPublishing.PublishAsync(_sidecar, "log-a", [orphan]);
-        await _sidecar.Broker.WhenIdleAsync(Patience);
+        await DaprPublishing.PublishAsync(Sidecar, "log-a", [orphan]);
+        await Sidecar.Broker.WhenIdleAsync(Patience);
 
         Assert.Equal([("experiment-events", "RETRY"), ("experiment-events", "RETRY"), ("experiment-events", "RETRY"), ("experiment-events-dead-letter", "SUCCESS")],
-            _sidecar.Broker.Answers.Select(a => (a.Topic, a.Status)));
+            Sidecar.Broker.Answers.Select(a => (a.Topic, a.Status)));
         // Taken once, as it is: its unit has no exposure, so nothing is attributed (and the definitions stay known).
         var verdict = await host.Client().WaitForVerdictAsync("exp-1", _ => true);
         Assert.Equal(0, verdict.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Sum(a => a.Observations));
@@ -173,33 +127,33 @@ public sealed class DaprModeTests : IAsyncLifetime
         var late = events.Where(e => e.Event.Exposure is not null && int.Parse(e.Event.UserId["user-".Length..], System.Globalization.CultureInfo.InvariantCulture) % 2 == 1).ToList();
         var first = events.Except(late).ToList();
         var waiting = first.Count(e => late.Any(x => x.Event.UserId == e.Event.UserId));
-        _sidecar.Broker.MaxAttempts = 10_000;
+        Sidecar.Broker.MaxAttempts = 10_000;
         string[] arguments =
         [
-            "--Data:Folder=" + _data.Path, "--Statistics:AssignmentAddress=" + _assignment.Address, "--Statistics:VerdictInterval=00:00:00.050",
-            "--Statistics:CheckpointInterval=00:00:00.050", "--Dapr:HttpPort=" + _sidecar.HttpPort, "--Dapr:GrpcPort=" + _sidecar.GrpcPort,
+            "--Data:Folder=" + Data.Path, "--Statistics:AssignmentAddress=" + Assignment.Address, "--Statistics:VerdictInterval=00:00:00.050",
+            "--Statistics:CheckpointInterval=00:00:00.050", "--Dapr:HttpPort=" + Sidecar.HttpPort, "--Dapr:GrpcPort=" + Sidecar.GrpcPort,
         ];
 
         await using (var statistics = await StartAttachedAsync(arguments))
         {
-            await DaprPublishing.PublishAsync(_sidecar, "log-a", first);
+            await DaprPublishing.PublishAsync(Sidecar, "log-a", first);
             // Everything else acknowledged; the late users' events answered RETRY, so the broker, not the process, holds them.
             await IntakeTests.WaitUntilAsync(() =>
             {
-                var answers = _sidecar.Broker.Answers;
+                var answers = Sidecar.Broker.Answers;
                 var acknowledged = answers.Where(a => a.Status == "SUCCESS").Select(a => a.Data).ToHashSet();
                 return acknowledged.Count == first.Count - waiting
                     && answers.Where(a => a.Status == "RETRY" && !acknowledged.Contains(a.Data)).Select(a => a.Data).Distinct().Count() == waiting;
             }, Patience);
-            _sidecar.Broker.Detach("statistics");
+            Sidecar.Broker.Detach("statistics");
             await statistics.KillAsync();
         }
 
-        await DaprPublishing.PublishAsync(_sidecar, "log-a", late);
+        await DaprPublishing.PublishAsync(Sidecar, "log-a", late);
         // And a redelivery of messages acknowledged before the kill, as after a lost acknowledgement.
-        await DaprPublishing.PublishAsync(_sidecar, "log-a", first.Take(20));
+        await DaprPublishing.PublishAsync(Sidecar, "log-a", first.Take(20));
         await using var restarted = await StartAttachedAsync(arguments);
-        await _sidecar.Broker.WhenIdleAsync(Patience);
+        await Sidecar.Broker.WhenIdleAsync(Patience);
 
         var verdict = await new StatisticsClient(GrpcChannel.ForAddress(restarted.Address).WithApiKey("dev-local-key")).WaitForVerdictAsync("exp-1",
             v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == traffic.Exposed.Sum() && v.KpiResults[0].Arms.Sum(a => a.Observations) >= traffic.Requests.Sum(), Patience);
@@ -207,7 +161,7 @@ public sealed class DaprModeTests : IAsyncLifetime
         verdict = await new StatisticsClient(GrpcChannel.ForAddress(restarted.Address).WithApiKey("dev-local-key")).GetVerdictAsync(new GetVerdictRequest { ExperimentId = "exp-1" });
         Assert.Equal(traffic.Exposed, verdict.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
         Assert.Equal(traffic.Requests, verdict.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Select(a => a.Observations));
-        Assert.DoesNotContain(_sidecar.Broker.Answers, a => a.Topic.EndsWith("-dead-letter", StringComparison.Ordinal));
+        Assert.DoesNotContain(Sidecar.Broker.Answers, a => a.Topic.EndsWith("-dead-letter", StringComparison.Ordinal));
     }
 
     private async Task<ServiceProcess> StartAttachedAsync(string[] arguments)
@@ -215,21 +169,21 @@ public sealed class DaprModeTests : IAsyncLifetime
         var statistics = await ServiceProcess.StartAsync("Experiments.Statistics", arguments);
         var h2c = new HttpClient { BaseAddress = new Uri(statistics.Address), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
         await IntakeTests.WaitUntilAsync(() => h2c.GetAsync("dapr/subscribe").Result.IsSuccessStatusCode, Patience);
-        await _sidecar.Broker.AttachAsync("statistics", h2c);
+        await Sidecar.Broker.AttachAsync("statistics", h2c);
         return statistics;
     }
 
     [Fact]
     public async Task A_message_that_is_not_a_forward_request_is_dropped()
     {
-        await using var host = await AttachedAsync(Host(), _sidecar);
+        await using var host = await AttachedAsync(Host(), Sidecar);
 
-        _sidecar.Broker.Publish("pubsub", "experiment-events", ByteString.CopyFromUtf8("""{"logId":"l","events":[]}"""), "application/json");
-        _sidecar.Broker.Publish("pubsub", "experiment-events", ByteString.CopyFromUtf8("not json"), "text/plain");
-        await _sidecar.Broker.WhenIdleAsync(Patience);
+        Sidecar.Broker.Publish("pubsub", "experiment-events", ByteString.CopyFromUtf8("""{"logId":"l","events":[]}"""), "application/json");
+        Sidecar.Broker.Publish("pubsub", "experiment-events", ByteString.CopyFromUtf8("not json"), "text/plain");
+        await Sidecar.Broker.WhenIdleAsync(Patience);
 
         // (A bulk delivery's dropped entries also go to the dead-letter topic, as daprd sends them; dropped there again.)
-        Assert.Equal(["DROP", "DROP"], _sidecar.Broker.Answers.Where(a => a.Topic == "experiment-events").Select(a => a.Status));
+        Assert.Equal(["DROP", "DROP"], Sidecar.Broker.Answers.Where(a => a.Topic == "experiment-events").Select(a => a.Status));
     }
 
     [Fact]
@@ -237,13 +191,13 @@ public sealed class DaprModeTests : IAsyncLifetime
     {
         var traffic = new Traffic(62, "exp-1");
         var events = Forwarding.Log(traffic.Users(30));
-        await using var host = await AttachedAsync(Host(extra: new() { ["Dapr:CommitTimeout"] = "00:00:00.500" }), _sidecar);
+        await using var host = await AttachedAsync(Host(extra: new() { ["Dapr:CommitTimeout"] = "00:00:00.500" }), Sidecar);
 
-        _sidecar.FailSaves = true;
-        await DaprPublishing.PublishAsync(_sidecar, "log-a", events);
-        await IntakeTests.WaitUntilAsync(() => _sidecar.Broker.Answers.Any(a => a.Status == "RETRY"), Patience);
-        _sidecar.FailSaves = false;
-        await _sidecar.Broker.WhenIdleAsync(Patience);
+        Sidecar.FailSaves = true;
+        await DaprPublishing.PublishAsync(Sidecar, "log-a", events);
+        await IntakeTests.WaitUntilAsync(() => Sidecar.Broker.Answers.Any(a => a.Status == "RETRY"), Patience);
+        Sidecar.FailSaves = false;
+        await Sidecar.Broker.WhenIdleAsync(Patience);
 
         var verdict = await SettledVerdictAsync(host, traffic);
         Assert.Equal(traffic.Exposed, verdict.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
@@ -254,15 +208,15 @@ public sealed class DaprModeTests : IAsyncLifetime
     public async Task A_checkpoint_key_changed_by_another_writer_is_not_overwritten_and_deliveries_are_retried()
     {
         var events = Forwarding.Log(new Traffic(63, "exp-1").Users(10));
-        await using var host = await AttachedAsync(Host(extra: new() { ["Dapr:CommitTimeout"] = "00:00:00.500" }), _sidecar);
-        await DaprPublishing.PublishAsync(_sidecar, "log-a", events.Take(1));
-        await _sidecar.Broker.WhenIdleAsync(Patience);
+        await using var host = await AttachedAsync(Host(extra: new() { ["Dapr:CommitTimeout"] = "00:00:00.500" }), Sidecar);
+        await DaprPublishing.PublishAsync(Sidecar, "log-a", events.Take(1));
+        await Sidecar.Broker.WhenIdleAsync(Patience);
 
-        _sidecar.Store("statestore").OverwriteFromElsewhere("statistics-checkpoint-statistics");
-        await DaprPublishing.PublishAsync(_sidecar, "log-a", events.Skip(1).Take(1));
-        await IntakeTests.WaitUntilAsync(() => _sidecar.Broker.Answers.Count(a => a.Status == "RETRY") >= 2, Patience);
+        Sidecar.Store("statestore").OverwriteFromElsewhere("statistics-checkpoint-statistics");
+        await DaprPublishing.PublishAsync(Sidecar, "log-a", events.Skip(1).Take(1));
+        await IntakeTests.WaitUntilAsync(() => Sidecar.Broker.Answers.Count(a => a.Status == "RETRY") >= 2, Patience);
 
-        Assert.Equal("SUCCESS", _sidecar.Broker.Answers[0].Status);
+        Assert.Equal("SUCCESS", Sidecar.Broker.Answers[0].Status);
     }
 
     [Fact]
@@ -279,26 +233,26 @@ public sealed class DaprModeTests : IAsyncLifetime
     [Fact]
     public async Task Without_Dapr_HttpPort_the_sidecar_ports_come_from_daprs_variables()
     {
-        await using var host = new StatisticsHost(_data.Path, new Dictionary<string, string>
+        await using var host = new StatisticsHost(Data.Path, new Dictionary<string, string>
         {
-            ["Statistics:AssignmentAddress"] = _assignment.Address,
-            ["DAPR_HTTP_PORT"] = _sidecar.HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["DAPR_GRPC_PORT"] = _sidecar.GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Statistics:AssignmentAddress"] = Assignment.Address,
+            ["DAPR_HTTP_PORT"] = Sidecar.HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["DAPR_GRPC_PORT"] = Sidecar.GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
 
         await host.Get<StatisticsShard>().DefinitionsReady.WaitAsync(Patience);
-        await IntakeTests.WaitUntilAsync(() => _sidecar.Calls.Contains("GetState statestore/statistics-checkpoint-statistics"), Patience);
+        await IntakeTests.WaitUntilAsync(() => Sidecar.Calls.Contains("GetState statestore/statistics-checkpoint-statistics"), Patience);
 
-        Assert.False(File.Exists(Path.Combine(_data.Path, "statistics.db")));
+        Assert.False(File.Exists(Path.Combine(Data.Path, "statistics.db")));
     }
 
     [Fact]
     public async Task A_process_started_before_its_sidecar_says_so_in_one_line_and_starts_when_it_answers()
     {
-        _sidecar.Healthy = false;
+        Sidecar.Healthy = false;
         await using var statistics = await ServiceProcess.StartAsync("Experiments.Statistics",
-            "--Data:Folder=" + _data.Path, "--Statistics:AssignmentAddress=" + _assignment.Address,
-            "--Dapr:HttpPort=" + _sidecar.HttpPort, "--Dapr:GrpcPort=" + _sidecar.GrpcPort);
+            "--Data:Folder=" + Data.Path, "--Statistics:AssignmentAddress=" + Assignment.Address,
+            "--Dapr:HttpPort=" + Sidecar.HttpPort, "--Dapr:GrpcPort=" + Sidecar.GrpcPort);
         using var channel = GrpcChannel.ForAddress(statistics.Address);
         var health = new Grpc.Health.V1.Health.HealthClient(channel);
 
@@ -307,13 +261,13 @@ public sealed class DaprModeTests : IAsyncLifetime
         {
             Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest())).Status);
         }
-        _sidecar.Healthy = true;
+        Sidecar.Healthy = true;
         await IntakeTests.WaitUntilAsync(() => health.Check(new HealthCheckRequest()).Status == HealthCheckResponse.Types.ServingStatus.Serving, Patience);
 
         var lines = statistics.Output.Split('\n').Where(l => l.Contains("Dapr sidecar", StringComparison.Ordinal) || l.Contains("   at ", StringComparison.Ordinal)).ToList();
         // Said once, whatever else is logged meanwhile (health probes log their own short reason at each probe).
         var told = statistics.Output.Split('\n').Where(l => l.Contains("waiting for the Dapr sidecar", StringComparison.Ordinal)).ToList();
-        Assert.Contains("127.0.0.1:" + _sidecar.HttpPort, Assert.Single(told), StringComparison.Ordinal);
+        Assert.Contains("127.0.0.1:" + Sidecar.HttpPort, Assert.Single(told), StringComparison.Ordinal);
         Assert.DoesNotContain(lines, l => l.Contains("   at ", StringComparison.Ordinal));
         Assert.False(statistics.HasExited);
     }
@@ -325,7 +279,7 @@ public sealed class DaprModeTests : IAsyncLifetime
         var traffic = new Traffic(67, "exp-1") { TreatmentLatencyFactor = 0.93 };
         var events = Forwarding.Log(traffic.Users(300));
         // Each delivery is answered once a checkpoint holds it: many at a time, as a broker's consumers would.
-        _sidecar.Broker.Concurrency = 256;
+        Sidecar.Broker.Concurrency = 256;
 
         // The reference: one replica owning every partition, fed through the same topics.
         await using var single = await DaprSidecarDouble.StartAsync();
@@ -345,32 +299,32 @@ public sealed class DaprModeTests : IAsyncLifetime
             for (var r = 0; r < partitions; r++)
             {
                 var replica = await ServiceProcess.StartAsync("Experiments.Statistics",
-                    "--Data:Folder=" + Path.Combine(_data.Path, "replica-" + r), "--Statistics:AssignmentAddress=" + _assignment.Address,
+                    "--Data:Folder=" + Path.Combine(Data.Path, "replica-" + r), "--Statistics:AssignmentAddress=" + Assignment.Address,
                     "--Statistics:PartitionCount=3", "--Statistics:OwnedPartitions:0=" + r, "--Statistics:VerdictInterval=00:00:00.050",
-                    "--Statistics:CheckpointInterval=00:00:00.050", "--Dapr:HttpPort=" + _sidecar.HttpPort, "--Dapr:GrpcPort=" + _sidecar.GrpcPort, "--Logging:LogLevel:Default=Warning");
+                    "--Statistics:CheckpointInterval=00:00:00.050", "--Dapr:HttpPort=" + Sidecar.HttpPort, "--Dapr:GrpcPort=" + Sidecar.GrpcPort, "--Logging:LogLevel:Default=Warning");
                 replicas.Add(replica);
                 var h2c = new HttpClient { BaseAddress = new Uri(replica.Address), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
                 await IntakeTests.WaitUntilAsync(() => h2c.GetAsync("dapr/subscribe").Result.IsSuccessStatusCode, Patience);
-                await _sidecar.Broker.AttachAsync("statistics-" + r, h2c);
+                await Sidecar.Broker.AttachAsync("statistics-" + r, h2c);
                 Assert.Equal(["experiment-events-p" + r, "experiment-events-p" + r + "-dead-letter"],
-                    _sidecar.Broker.SubscriptionsOf("statistics-" + r).Select(s => s.Topic).Order());
+                    Sidecar.Broker.SubscriptionsOf("statistics-" + r).Select(s => s.Topic).Order());
             }
-            await DaprPublishing.PublishAsync(_sidecar, "log-a", events, partitions);
-            await _sidecar.Broker.WhenIdleAsync(Patience);
+            await DaprPublishing.PublishAsync(Sidecar, "log-a", events, partitions);
+            await Sidecar.Broker.WhenIdleAsync(Patience);
 
             // Each replica was offered only its own partition's messages (a few answered RETRY while a checkpoint was
             // pending, and were counted once when redelivered).
-            Assert.All(_sidecar.Broker.Answers, a => Assert.Equal("experiment-events-p" + a.AppId[^1], a.Topic));
-            Assert.Equal(events.Count, _sidecar.Broker.Answers.Count(a => a.Status == "SUCCESS"));
+            Assert.All(Sidecar.Broker.Answers, a => Assert.Equal("experiment-events-p" + a.AppId[^1], a.Topic));
+            Assert.Equal(events.Count, Sidecar.Broker.Answers.Count(a => a.Status == "SUCCESS"));
             var settings = new Dictionary<string, string>
             {
-                ["Statistics:AssignmentAddress"] = _assignment.Address, ["Statistics:PartitionCount"] = "3", ["Statistics:ShardApiKey"] = "dev-internal-key",
+                ["Statistics:AssignmentAddress"] = Assignment.Address, ["Statistics:PartitionCount"] = "3", ["Statistics:ShardApiKey"] = "dev-internal-key",
             };
             for (var r = 0; r < partitions; r++)
             {
                 settings["Statistics:ShardAddresses:" + r] = replicas[r].Address;
             }
-            await using var coordinator = new StatisticsHost(Path.Combine(_data.Path, "coordinator"), settings);
+            await using var coordinator = new StatisticsHost(Path.Combine(Data.Path, "coordinator"), settings);
             var shards = new StatisticsShards.StatisticsShardsClient(coordinator.Channel);
             var read = new CallOptions(new Metadata { { "authorization", "Bearer " + StatisticsHost.ReadKey } });
             Verdict merged = new();
