@@ -274,9 +274,11 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
         // look is named after the first in this order, the API where it arises.
         yield return new Kpi { Key = "broker-p50", DisplayName = "Broker POST /orders p50 latency", Kind = KpiKind.LatencyP50, Role = KpiRole.Secondary, ApiName = broker, Direction = DesiredDirection.Decrease };
         // A dependency's p99 and a stream's per-message staleness p99, measured inside a process that shares two cores
-        // with everything else, carry more scheduling noise than PlaceOrder's: 40% lets a 2,000-user run show an
-        // unharmed API within it; the planted tails (+70% to +250% at p99) lie beyond.
-        yield return new Kpi { Key = "broker-p99", DisplayName = "Broker POST /orders p99 latency", Kind = KpiKind.LatencyP99, Role = KpiRole.Guardrail, ApiName = broker, Direction = DesiredDirection.Decrease, Tolerance = 0.40 };
+        // with everything else, carry more scheduling noise than PlaceOrder's. Under load (another demo or a build
+        // beside it) an unharmed broker p99's always-valid upper bound at the end of a 2,000-user run reached +35%, and
+        // an unharmed staleness p99's +67% (+40% or more in 5 of 19 runs): 50% and 75% let such a run show them within
+        // tolerance, while the planted tails (broker p99 +150% to +900%, staleness p99 near +290%) lie far beyond.
+        yield return new Kpi { Key = "broker-p99", DisplayName = "Broker POST /orders p99 latency", Kind = KpiKind.LatencyP99, Role = KpiRole.Guardrail, ApiName = broker, Direction = DesiredDirection.Decrease, Tolerance = 0.50 };
         yield return new Kpi { Key = "broker-errors", DisplayName = "Broker POST /orders error rate", Kind = KpiKind.ErrorRate, Role = KpiRole.Guardrail, ApiName = broker, Direction = DesiredDirection.Decrease, Tolerance = 1.0 };
         // A p99 on a loaded machine is noisy (scheduling delays reach both arms' tails): 20%, not 10%, lets a ~2,000-user
         // run show an unharmed or improved tail within it, while a planted regression (+200% or more) lies far beyond.
@@ -285,7 +287,7 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
         // lie far enough beyond it to be shown within the run (three times ended KEEP_RUNNING in 2 of 10 runs).
         yield return new Kpi { Key = "orders-errors", DisplayName = "PlaceOrder error rate", Kind = KpiKind.ErrorRate, Role = KpiRole.Guardrail, ApiName = orders, Direction = DesiredDirection.Decrease, Tolerance = 1.0 };
         // Staleness as the user gets it (supplier pipeline + the core's quote path), one observation per quote.
-        yield return new Kpi { Key = "quotes-stale-p99", DisplayName = "Quote staleness p99 (StreamQuotes)", Kind = KpiKind.LatencyP99, Role = KpiRole.Guardrail, ApiName = quotes, Direction = DesiredDirection.Decrease, Tolerance = 0.40 };
+        yield return new Kpi { Key = "quotes-stale-p99", DisplayName = "Quote staleness p99 (StreamQuotes)", Kind = KpiKind.LatencyP99, Role = KpiRole.Guardrail, ApiName = quotes, Direction = DesiredDirection.Decrease, Tolerance = 0.75 };
         yield return new Kpi { Key = "supplier-stale-p50", DisplayName = "Supplier price staleness p50 (StreamPrices)", Kind = KpiKind.LatencyP50, Role = KpiRole.Secondary, ApiName = supplier, Direction = DesiredDirection.Decrease };
         yield return new Kpi { Key = "retention-day-1", DisplayName = "Day-1 retention", Kind = KpiKind.RetentionDayN, Role = KpiRole.Secondary, RetentionDay = 1, Direction = DesiredDirection.Increase };
     }
