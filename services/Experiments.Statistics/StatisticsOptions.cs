@@ -15,6 +15,14 @@ public sealed class StatisticsOptions
     /// <summary>How often applied events are made durable and confirmed.</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How long exposures of an experiment whose definition has not reached statistics yet wait for it (the batch waits,
+    /// or a Dapr delivery is answered RETRY) before they are applied without it, unattributed. Assignment reports an
+    /// experiment's first exposures within a second of its start, and the definitions watch can be later than that.
+    /// Default 10 s.
+    /// </summary>
+    public TimeSpan DefinitionWait { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Minimum time between two recomputations of an experiment's verdict.</summary>
     public TimeSpan VerdictInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 

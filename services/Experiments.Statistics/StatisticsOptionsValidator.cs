@@ -33,6 +33,7 @@ internal sealed class StatisticsOptionsValidator : IValidateOptions<StatisticsOp
         }
         Positive(failures, "CheckpointInterval", options.CheckpointInterval);
         Positive(failures, "VerdictInterval", options.VerdictInterval);
+        Positive(failures, "DefinitionWait", options.DefinitionWait);
         if (options.HistoryLimit < 1)
         {
             failures.Add(Format("{0}:HistoryLimit must be at least 1 (was {1})", Section, options.HistoryLimit));

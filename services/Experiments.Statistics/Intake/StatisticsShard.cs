@@ -35,6 +35,11 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
 
     private readonly TaskCompletionSource _definitionsReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // Experiments named by exposures before their definitions arrived: each is waited for once, up to
+    // DefinitionWait, then given up (its exposures are applied unattributed, as for an experiment of no one's).
+    private readonly Dictionary<string, TaskCompletionSource> _awaitedDefinitions = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _givenUpDefinitions = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Completes once the definitions are known (the first snapshot of the watch, or at once without one): exposures
     /// applied before it would be dropped for an experiment not known yet, and confirmed, hence lost.
@@ -146,8 +151,64 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
             _experiments[experiment.Id] = experiment.Clone();
             _aggregator.Define(DefinitionMapping.ToDefinition(experiment));
             _changes++;
+            _givenUpDefinitions.Remove(experiment.Id);
+            if (_awaitedDefinitions.Remove(experiment.Id, out var awaited))
+            {
+                awaited.TrySetResult();
+            }
         }
         Changed?.Invoke(experiment.Id);
+    }
+
+    /// <summary>
+    /// Completes once every experiment the exposures of <paramref name="events"/> name is defined here, or has been
+    /// waited for <see cref="StatisticsOptions.DefinitionWait"/> in vain: an exposure applied before its experiment's
+    /// definition would be dropped, and its unit's later events with it.
+    /// </summary>
+    public Task WhenExposedExperimentsDefinedAsync(IEnumerable<LoggedEvent> events)
+    {
+        List<Task>? waits = null;
+        lock (_lock)
+        {
+            foreach (var awaited in AwaitedDefinitions(events))
+            {
+                (waits ??= []).Add(awaited);
+            }
+        }
+        return waits is null ? Task.CompletedTask : Task.WhenAll(waits);
+    }
+
+    // Under _lock: the waits for the experiments named by these exposures that are not defined and not given up yet.
+    private HashSet<Task> AwaitedDefinitions(IEnumerable<LoggedEvent> events)
+    {
+        var waits = new HashSet<Task>();
+        foreach (var logged in events)
+        {
+            if (logged.Event?.Exposure is not { ExperimentId: { Length: > 0 } id } || _experiments.ContainsKey(id) || _givenUpDefinitions.Contains(id))
+            {
+                continue;
+            }
+            if (!_awaitedDefinitions.TryGetValue(id, out var awaited))
+            {
+                _awaitedDefinitions[id] = awaited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _ = GiveUpDefinitionAsync(id, awaited);
+            }
+            waits.Add(awaited.Task);
+        }
+        return waits;
+    }
+
+    private async Task GiveUpDefinitionAsync(string experimentId, TaskCompletionSource awaited)
+    {
+        await Task.Delay(_options.DefinitionWait);
+        lock (_lock)
+        {
+            if (_awaitedDefinitions.Remove(experimentId))
+            {
+                _givenUpDefinitions.Add(experimentId);
+            }
+        }
+        awaited.TrySetResult();
     }
 
     /// <summary>Drops an experiment that left the served definitions; its last verdict stays readable.</summary>
@@ -288,7 +349,8 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
     /// partition's positions in order, so positions are not used; nor a unit's events, so a message carrying a request,
     /// activity or custom-metric event whose unit no experiment here has seen exposed is refused whole, having recorded
     /// nothing (<see cref="DeliveryOutcome.UnitNotExposed"/>): the broker redelivers it, by then after the exposure, and
-    /// nothing waits in this process's memory, so a restart loses nothing. With <paramref name="waitForExposure"/> false
+    /// nothing waits in this process's memory, so a restart loses nothing; the same for a message whose exposures name an
+    /// experiment whose definition has not arrived yet (up to <see cref="StatisticsOptions.DefinitionWait"/>). With <paramref name="waitForExposure"/> false
     /// (the broker gave up redelivering) it is applied as it is, and events still unattributed are counted by the engine.
     /// Throws <see cref="InvalidForwardedEventException"/>, having applied and remembered nothing, when any event breaks
     /// <see cref="ForwardedEventRules"/> (redelivering it cannot help: drop it).
@@ -301,7 +363,8 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
         {
             var events = message.Events.Select(logged => logged.Event is { } e ? EventMapping.ToTelemetry(e) : null).ToList();
             // Checked before the message id is recorded: a message answered RETRY must be applied when it comes back.
-            if (waitForExposure && events.Any(t => t is { } telemetry && telemetry.Kind != TelemetryKind.Exposure && !_aggregator.KnowsUnit(telemetry)))
+            if (waitForExposure && (AwaitedDefinitions(message.Events).Count > 0
+                || events.Any(t => t is { } telemetry && telemetry.Kind != TelemetryKind.Exposure && !_aggregator.KnowsUnit(telemetry))))
             {
                 return DeliveryOutcome.UnitNotExposed;
             }
@@ -354,7 +417,8 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
                 var waiting = new List<int>();
                 foreach (var i in pending)
                 {
-                    if (waitForExposure && events[i].Any(t => t is { } telemetry && telemetry.Kind != TelemetryKind.Exposure && !_aggregator.KnowsUnit(telemetry)))
+                    if (waitForExposure && (AwaitedDefinitions(messages[i].Message.Events).Count > 0
+                        || events[i].Any(t => t is { } telemetry && telemetry.Kind != TelemetryKind.Exposure && !_aggregator.KnowsUnit(telemetry))))
                     {
                         waiting.Add(i);
                         continue;

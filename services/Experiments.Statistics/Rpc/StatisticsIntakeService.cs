@@ -36,8 +36,10 @@ internal sealed class StatisticsIntakeService(StatisticsShard shard, IOptions<St
                     probes.Writer.TryWrite(key);
                     continue;
                 }
-                // Probes are answered at once; events wait until the definitions are known (back-pressure, not loss).
+                // Probes are answered at once; events wait until the definitions are known (back-pressure, not loss),
+                // also those of an experiment started moments ago whose first exposures outran its definition.
                 await shard.DefinitionsReady.WaitAsync(context.CancellationToken);
+                await shard.WhenExposedExperimentsDefinedAsync(request.Events).WaitAsync(context.CancellationToken);
                 try
                 {
                     shard.Apply(request);
