@@ -280,9 +280,10 @@ internal sealed class DemoRunner(DemoSettings settings, string assignmentAddress
         // tolerance, while the planted tails (broker p99 +150% to +900%, staleness p99 near +290%) lie far beyond.
         yield return new Kpi { Key = "broker-p99", DisplayName = "Broker POST /orders p99 latency", Kind = KpiKind.LatencyP99, Role = KpiRole.Guardrail, ApiName = broker, Direction = DesiredDirection.Decrease, Tolerance = 0.50 };
         yield return new Kpi { Key = "broker-errors", DisplayName = "Broker POST /orders error rate", Kind = KpiKind.ErrorRate, Role = KpiRole.Guardrail, ApiName = broker, Direction = DesiredDirection.Decrease, Tolerance = 1.0 };
-        // A p99 on a loaded machine is noisy (scheduling delays reach both arms' tails): 20%, not 10%, lets a ~2,000-user
-        // run show an unharmed or improved tail within it, while a planted regression (+200% or more) lies far beyond.
-        yield return new Kpi { Key = "orders-p99", DisplayName = "PlaceOrder p99 latency", Kind = KpiKind.LatencyP99, Role = KpiRole.Guardrail, ApiName = orders, Direction = DesiredDirection.Decrease, Tolerance = 0.20 };
+        // A p99 on a loaded machine is noisy (scheduling delays reach both arms' tails): 25%, not 10%, lets a ~2,000-user
+        // run show an unharmed or improved tail within it (at 20% its upper bound ended at +20.5% and +21.0% in 2 of 20
+        // improvement runs under load), while a planted regression (+100% or more) lies far beyond.
+        yield return new Kpi { Key = "orders-p99", DisplayName = "PlaceOrder p99 latency", Kind = KpiKind.LatencyP99, Role = KpiRole.Guardrail, ApiName = orders, Direction = DesiredDirection.Decrease, Tolerance = 0.25 };
         // At 2% errors over ~2,000 users "at most double" takes about 600 users per arm to show; four times the errors
         // lie far enough beyond it to be shown within the run (three times ended KEEP_RUNNING in 2 of 10 runs).
         yield return new Kpi { Key = "orders-errors", DisplayName = "PlaceOrder error rate", Kind = KpiKind.ErrorRate, Role = KpiRole.Guardrail, ApiName = orders, Direction = DesiredDirection.Decrease, Tolerance = 1.0 };
