@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -46,9 +47,9 @@ public sealed class GrpcTestServer : IAsyncDisposable
     /// <summary>
     /// Builds and starts a server: <paramref name="configureServices"/> adds services (AddGrpc is already called),
     /// <paramref name="mapEndpoints"/> maps them; health and reflection are mapped after. In memory unless
-    /// <paramref name="loopback"/>.
+    /// <paramref name="loopback"/>, then on <paramref name="port"/> (0: any free port).
     /// </summary>
-    public static async Task<GrpcTestServer> StartAsync(Action<IServiceCollection> configureServices, Action<WebApplication> mapEndpoints, bool loopback = false)
+    public static async Task<GrpcTestServer> StartAsync(Action<IServiceCollection> configureServices, Action<WebApplication> mapEndpoints, bool loopback = false, int port = 0)
     {
         ArgumentNullException.ThrowIfNull(configureServices);
         ArgumentNullException.ThrowIfNull(mapEndpoints);
@@ -56,7 +57,7 @@ public sealed class GrpcTestServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         if (loopback)
         {
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = HttpProtocols.Http2));
         }
         else
         {
@@ -72,6 +73,37 @@ public sealed class GrpcTestServer : IAsyncDisposable
         app.MapGrpcReflectionService();
         await app.StartAsync().ConfigureAwait(false);
         return new GrpcTestServer(app, loopback);
+    }
+
+    /// <summary>Builds and starts a server for <paramref name="doubles"/>, side by side on one address.</summary>
+    public static Task<GrpcTestServer> StartAsync(IReadOnlyList<IGrpcServiceDouble> doubles, bool loopback = false, int port = 0)
+    {
+        ArgumentNullException.ThrowIfNull(doubles);
+        return StartAsync(
+            services =>
+            {
+                foreach (var serviceDouble in doubles)
+                {
+                    serviceDouble.AddTo(services);
+                }
+            },
+            app =>
+            {
+                foreach (var serviceDouble in doubles)
+                {
+                    serviceDouble.Map(app);
+                }
+            },
+            loopback,
+            port);
+    }
+
+    /// <summary>A loopback port that was free a moment ago: for a peer that starts later, or for an address nobody serves.</summary>
+    public static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public GrpcChannel CreateChannel(GrpcChannelOptions? options = null) =>

@@ -1,6 +1,7 @@
 using Experiments.Assignment.Tests.Support;
 using Experiments.Contracts.V1;
 using Experiments.Testing.Dapr;
+using Experiments.Testing.Ingestion;
 
 namespace Experiments.Assignment.Tests.Integration;
 
@@ -13,9 +14,10 @@ public sealed class DaprInvocationTests
     [Fact]
     public async Task Exposures_reach_ingestion_through_the_sidecar_by_app_id()
     {
-        await using var ingestion = await FakeIngestion.StartAsync();
+        var ingestion = new IngestionDouble();
+        await using var ingestionServer = await ingestion.StartAsync(loopback: true);
         await using var sidecar = await DaprSidecarDouble.StartAsync();
-        sidecar.RouteApp("ingestion", ingestion.Address);
+        sidecar.RouteApp("ingestion", ingestionServer.Address!);
         var settings = sidecar.Settings(apiToken: "sidecar-token").ToDictionary(p => p.Key, p => (string?)p.Value);
         settings["Exposures:DaprAppId"] = "ingestion";
         settings["Exposures:ApiKey"] = AssignmentHost.IngestKey;
@@ -33,16 +35,16 @@ public sealed class DaprInvocationTests
         Assert.Equal(50, enrolled);
 
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (ingestion.Received.Events.Count() < enrolled && DateTime.UtcNow < deadline)
+        while (ingestion.EventsSent.Count() < enrolled && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }
-        Assert.True(enrolled == ingestion.Received.Events.Select(e => e.UserId).Distinct().Count(), "calls: " + string.Join(", ", sidecar.Calls.Distinct()));
+        Assert.True(enrolled == ingestion.EventsSent.Select(e => e.UserId).Distinct().Count(), "calls: " + string.Join(", ", sidecar.Calls.Distinct()));
         var invocations = sidecar.Calls.Where(c => c.StartsWith("Invoke ", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(invocations);
         Assert.All(invocations, c => Assert.Equal("Invoke ingestion/experiments.v1.Ingestion/IngestBatch", c));
         // The app's own key reaches ingestion untouched; the sidecar's token stays with the sidecar call.
-        Assert.All(ingestion.Received.Batches, b => Assert.Equal("Bearer " + AssignmentHost.IngestKey, b.Authorization));
+        Assert.All(ingestion.Batches, b => Assert.Equal("Bearer " + AssignmentHost.IngestKey, b.Authorization));
         Assert.Contains("sidecar-token", sidecar.Tokens);
     }
 
@@ -59,7 +61,8 @@ public sealed class DaprInvocationTests
         await host.Admin.StartExperimentAsync(new StartExperimentRequest { Id = created.Id, ExpectedRevision = 1 });
         await host.Assignment.AssignAsync(new AssignRequest { FlagKeys = { "lost" }, Context = new EvaluationContext { UserId = "user-1" } });
 
-        await using var ingestion = await FakeIngestion.StartAsync();
+        var ingestion = new IngestionDouble();
+        await using var ingestionServer = await ingestion.StartAsync(loopback: true);
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!sidecar.Calls.Any(c => c.StartsWith("Invoke nowhere/", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
         {
@@ -68,12 +71,12 @@ public sealed class DaprInvocationTests
         Assert.Contains(sidecar.Calls, c => c == "Invoke nowhere/experiments.v1.Ingestion/IngestBatch");
 
         // The app appears (a late-starting ingestion): the exposure held back is delivered on a later attempt.
-        sidecar.RouteApp("nowhere", ingestion.Address);
+        sidecar.RouteApp("nowhere", ingestionServer.Address!);
         deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!ingestion.Received.Events.Any() && DateTime.UtcNow < deadline)
+        while (!ingestion.EventsSent.Any() && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }
-        Assert.Equal("user-1", Assert.Single(ingestion.Received.Events.Select(e => e.UserId).Distinct()));
+        Assert.Equal("user-1", Assert.Single(ingestion.EventsSent.Select(e => e.UserId).Distinct()));
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Experiments.Assignment.Exposures;
 using Experiments.Assignment.Tests.Support;
 using Experiments.Contracts.V1;
+using Experiments.Testing.Ingestion;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Experiments.Assignment.Tests.Integration;
@@ -11,10 +12,11 @@ public sealed class ExposureTests
     [Fact]
     public async Task Enrolled_units_are_reported_to_ingestion_in_batches_and_others_are_not()
     {
-        await using var ingestion = await FakeIngestion.StartAsync();
+        var ingestion = new IngestionDouble();
+        await using var ingestionServer = await ingestion.StartAsync(loopback: true);
         await using var host = await AssignmentHost.StartAsync(settings: new Dictionary<string, string?>
         {
-            ["Exposures:IngestionAddress"] = ingestion.Address,
+            ["Exposures:IngestionAddress"] = ingestionServer.Address!,
             ["Exposures:ApiKey"] = AssignmentHost.IngestKey,
             ["Exposures:FlushInterval"] = "00:00:00.100",
         });
@@ -30,11 +32,11 @@ public sealed class ExposureTests
         Assert.InRange(enrolled.Count, 120, 280);
 
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (ingestion.Received.Events.Count() < enrolled.Count && DateTime.UtcNow < deadline)
+        while (ingestion.EventsSent.Count() < enrolled.Count && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }
-        var events = ingestion.Received.Events.ToList();
+        var events = ingestion.EventsSent.ToList();
         Assert.Equal(enrolled.Count, events.Count);
         foreach (var exposure in events)
         {
@@ -47,8 +49,8 @@ public sealed class ExposureTests
             Assert.NotNull(exposure.EventTime);
         }
         Assert.Equal(events.Count, events.Select(e => e.EventId).Distinct().Count());
-        Assert.All(ingestion.Received.Batches, b => Assert.Equal("Bearer " + AssignmentHost.IngestKey, b.Authorization));
-        Assert.True(ingestion.Received.Batches.Count < events.Count, "exposures were not batched");
+        Assert.All(ingestion.Batches, b => Assert.Equal("Bearer " + AssignmentHost.IngestKey, b.Authorization));
+        Assert.True(ingestion.Batches.Count < events.Count, "exposures were not batched");
     }
 
     [Fact]

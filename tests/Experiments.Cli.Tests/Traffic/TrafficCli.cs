@@ -1,14 +1,14 @@
 using System.Collections;
 using Experiments.Cli.Tests.Support;
 using Experiments.Testing;
-using Microsoft.AspNetCore.Builder;
+using Experiments.Testing.Captures;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace Experiments.Cli.Tests.Traffic;
 
 /// <summary>
-/// Runs <c>exp</c> in process against a <see cref="FakeCaptures"/> served in memory at <see cref="IngestionUrl"/>,
+/// Runs <c>exp</c> in process against a <see cref="CapturesDouble"/> served in memory at <see cref="IngestionUrl"/>,
 /// capturing stdout and stderr, with the test's own (empty) environment and a fresh working directory.
 /// </summary>
 public sealed class TrafficCli : IAsyncDisposable
@@ -21,10 +21,10 @@ public sealed class TrafficCli : IAsyncDisposable
     {
         _server = server;
         Directory = directory;
-        Captures = server.Services.GetRequiredService<FakeCaptures>();
+        Captures = server.Services.GetRequiredService<CapturesDouble>();
     }
 
-    public FakeCaptures Captures { get; }
+    public CapturesDouble Captures { get; }
 
     public string Directory { get; }
 
@@ -36,7 +36,7 @@ public sealed class TrafficCli : IAsyncDisposable
 
     public static async Task<TrafficCli> StartAsync()
     {
-        var server = await GrpcTestServer.StartAsync(services => services.AddSingleton<FakeCaptures>(), app => app.MapGrpcService<FakeCaptures>());
+        var server = await new CapturesDouble().StartAsync();
         var directory = Path.Combine(Path.GetTempPath(), "exp-cli-traffic-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         return new TrafficCli(server, directory);

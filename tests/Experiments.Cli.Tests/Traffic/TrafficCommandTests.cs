@@ -17,7 +17,7 @@ public sealed class TrafficCommandTests
         {
             var exchange = i % 2 == 0 ? SampleExchanges.HttpPost() : SampleExchanges.GrpcUnary();
             exchange.CaptureId = "c" + i;
-            cli.Captures.Exchanges.Add(exchange);
+            cli.Captures.Add(exchange);
         }
 
         var result = await cli.RunAsync("traffic", "export", "--format", "jsonl", "--limit", "1200", "--out", "capture.jsonl");
@@ -73,7 +73,7 @@ public sealed class TrafficCommandTests
     public async Task List_shows_a_table_of_exchanges_and_json_one_exchange_per_line()
     {
         await using var cli = await TrafficCli.StartAsync();
-        cli.Captures.Exchanges.AddRange([SampleExchanges.HttpPost(), SampleExchanges.GrpcUnary()]);
+        cli.Captures.Add([SampleExchanges.HttpPost(), SampleExchanges.GrpcUnary()]);
 
         var table = await cli.RunAsync("traffic", "list");
         var json = await cli.RunAsync("traffic", "list", "--json");
@@ -89,7 +89,7 @@ public sealed class TrafficCommandTests
     public async Task Export_curl_writes_the_commands_to_stdout_with_secrets_as_variables_and_says_what_it_skipped_on_stderr()
     {
         await using var cli = await TrafficCli.StartAsync();
-        cli.Captures.Exchanges.AddRange([SampleExchanges.HttpPost(), SampleExchanges.GrpcUnary()]);
+        cli.Captures.Add([SampleExchanges.HttpPost(), SampleExchanges.GrpcUnary()]);
 
         var result = await cli.RunAsync("traffic", "export", "--format", "curl", "--target", "http://127.0.0.1:9000");
 
@@ -108,7 +108,7 @@ public sealed class TrafficCommandTests
         await using var cli = await TrafficCli.StartAsync();
         var grpc = SampleExchanges.GrpcUnary();
         grpc.ServiceName = "orders";
-        cli.Captures.Exchanges.AddRange([SampleExchanges.HttpPost(), SampleExchanges.HttpGet(), grpc]);
+        cli.Captures.Add([SampleExchanges.HttpPost(), SampleExchanges.HttpGet(), grpc]);
 
         var result = await cli.RunAsync("traffic", "export", "--format", "postman", "--service", "orders", "--group-by", "api", "-o", "orders.postman.json");
 
@@ -139,7 +139,7 @@ public sealed class TrafficCommandTests
     {
         await using var cli = await TrafficCli.StartAsync();
         var exchange = SampleExchanges.HttpGet(authority: "");
-        cli.Captures.Exchanges.Add(exchange);
+        cli.Captures.Add(exchange);
 
         var withoutTarget = await cli.RunAsync("traffic", "export", "--format", "curl");
         var withTarget = await cli.RunAsync("traffic", "export", "--format", "curl", "--target", "http://127.0.0.1:9000");
@@ -154,7 +154,7 @@ public sealed class TrafficCommandTests
     public async Task Clients_ranks_clients_by_slowest_share_and_details_each_one()
     {
         await using var cli = await TrafficCli.StartAsync();
-        cli.Captures.Report = Report();
+        cli.Captures.Reports[""] = Report();
 
         var result = await cli.RunAsync("traffic", "clients", "--service", "orders");
 
@@ -171,7 +171,7 @@ public sealed class TrafficCommandTests
         Assert.Equal("orders", Assert.Single(cli.Captures.Requests.OfType<GetTrafficReportRequest>()).Filter.ServiceName);
 
         var json = await cli.RunAsync("traffic", "clients", "--json");
-        Assert.Equal(cli.Captures.Report, JsonParser.Default.Parse<TrafficReport>(json.Stdout.Trim()));
+        Assert.Equal(cli.Captures.Reports[""], JsonParser.Default.Parse<TrafficReport>(json.Stdout.Trim()));
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Experiments.Contracts.V1;
+using Experiments.Testing.Assignment;
 using Experiments.Tests.Shared;
 using Microsoft.Playwright;
 
@@ -42,9 +43,7 @@ public abstract partial class AccessFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var definitions = new AssignmentDouble.Definitions();
-        definitions.Experiments.Add(Experiment);
-        _assignment = await AssignmentDouble.StartAsync(definitions);
+        _assignment = await AssignmentDouble.StartAsync(0, Experiment);
         _statistics = await ServiceProcess.StartAsync("Experiments.Statistics",
         [
             "--Data:Folder=" + _data,

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Experiments.Clients;
 using Experiments.Contracts.V1;
+using Experiments.Testing.Assignment;
 using Experiments.Tests.Shared;
 using Grpc.Net.Client;
 using Microsoft.Playwright;
@@ -41,7 +42,7 @@ public sealed partial class DashboardFixture : IAsyncLifetime
     public Experiment Unshowable { get; } = DemoExperiments.Unshowable(Start);
 
     /// <summary>What the assignment double serves and recorded (the statistics service's automatic rollbacks).</summary>
-    internal AssignmentDouble.Definitions Definitions { get; } = new();
+    internal AssignmentDouble Definitions => _assignment ?? throw new InvalidOperationException("Not started.");
 
     internal DemoTraffic QuoteCacheTraffic { get; private set; } = null!;
 
@@ -63,12 +64,10 @@ public sealed partial class DashboardFixture : IAsyncLifetime
             return;
         }
         Directory.CreateDirectory(ScreenshotFolder);
-        var definitions = Definitions;
-        definitions.Experiments.AddRange([MatchingEngine, QuoteCache, BrokerAdapter, OrderRouter, TradingCore, Unshowable]);
-        definitions.Audit[MatchingEngine.Id] = DemoExperiments.MatchingEngineAudit(Start);
-        definitions.Audit[OrderRouter.Id] = DemoExperiments.OrderRouterAudit(Start);
-        definitions.UnavailableAudit.Add(BrokerAdapter.Id);
-        _assignment = await AssignmentDouble.StartAsync(definitions);
+        _assignment = await AssignmentDouble.StartAsync(0, MatchingEngine, QuoteCache, BrokerAdapter, OrderRouter, TradingCore, Unshowable);
+        _assignment.SetAudit(MatchingEngine.Id, DemoExperiments.MatchingEngineAudit(Start));
+        _assignment.SetAudit(OrderRouter.Id, DemoExperiments.OrderRouterAudit(Start));
+        _assignment.MakeAuditUnavailable(BrokerAdapter.Id);
 
         _statistics = await ServiceProcess.StartAsync("Experiments.Statistics",
             "--Data:Folder=" + _data,

@@ -38,11 +38,11 @@ public sealed class TrafficAccessTests(SignInTrafficDashboard fixture) : IClassF
             Assert.Equal(HttpStatusCode.Forbidden, (await GetAsync(client, "/traffic", key)).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, "/api/experiments", key)).StatusCode);
         }
-        var ingestionCalls = fixture.Ingestion!.Requests.Count(r => r.Authorization.Length > 0);
+        var ingestionCalls = fixture.Ingestion!.Authorizations.Count(a => a.Length > 0);
         var granted = await GetAsync(client, "/api/traffic", TrafficDashboard.CaptureKey);
         Assert.True(granted.StatusCode == HttpStatusCode.OK, $"/api/traffic answered {granted.StatusCode} to a capture key: {granted.Body}");
         Assert.Contains("mobile-ios-7.2", granted.Body, StringComparison.Ordinal);
-        Assert.Equal(ingestionCalls + 1, fixture.Ingestion.Requests.Count(r => r.Authorization.Length > 0));
+        Assert.Equal(ingestionCalls + 1, fixture.Ingestion.Authorizations.Count(a => a.Length > 0));
     }
 
     [ChromiumFact]

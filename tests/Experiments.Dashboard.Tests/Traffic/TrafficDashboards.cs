@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Experiments.Contracts.V1;
 using Experiments.Dashboard.Tests.Support;
+using Experiments.Testing;
+using Experiments.Testing.Captures;
 using Experiments.Tests.Shared;
 using Microsoft.Playwright;
 
@@ -26,6 +28,7 @@ public abstract partial class TrafficDashboard : IAsyncLifetime
     private readonly string _data = Path.Combine(Path.GetTempPath(), "dashboard-traffic-" + Guid.NewGuid().ToString("N"));
     private ServiceProcess? _statistics;
     private IPlaywright? _playwright;
+    private GrpcTestServer? _ingestionServer;
 
     internal CapturesDouble? Ingestion { get; private set; }
 
@@ -59,11 +62,12 @@ public abstract partial class TrafficDashboard : IAsyncLifetime
         ];
         if (WithIngestion)
         {
-            Ingestion = await CapturesDouble.StartAsync();
+            Ingestion = new CapturesDouble();
             Ingestion.Reports[""] = Report;
             Ingestion.Reports["quiet-backend"] = new TrafficReport { BucketSeconds = 60 };
             Ingestion.Refusals["forbidden-backend"] = Grpc.Core.StatusCode.PermissionDenied;
-            arguments.Add("--Dashboard:IngestionAddress=" + Ingestion.Address);
+            _ingestionServer = await Ingestion.StartAsync(loopback: true);
+            arguments.Add("--Dashboard:IngestionAddress=" + _ingestionServer.Address);
             arguments.Add("--Dashboard:IngestionApiKey=" + IngestionKey);
         }
         _statistics = await ServiceProcess.StartAsync("Experiments.Statistics", [.. arguments]);
@@ -128,9 +132,9 @@ public abstract partial class TrafficDashboard : IAsyncLifetime
         {
             await _statistics.DisposeAsync();
         }
-        if (Ingestion is not null)
+        if (_ingestionServer is not null)
         {
-            await Ingestion.DisposeAsync();
+            await _ingestionServer.DisposeAsync();
         }
         try
         {

@@ -66,7 +66,7 @@ public sealed class TrafficPageTests(OpenTrafficDashboard fixture, ITestOutputHe
 
         // The first client is selected; the dashboard asked ingestion for the last hour of every service, with its key.
         Assert.Equal("mobile-ios-7.2", await page.Locator("#client").GetAttributeAsync("data-client"));
-        var received = fixture.Ingestion!.Requests.Last();
+        var received = fixture.Ingestion!.Received<GetTrafficReportRequest>()[^1];
         Assert.Equal("Bearer " + TrafficDashboard.IngestionKey, received.Authorization);
         Assert.Equal("", received.Request.Filter.ServiceName);
         AssertStartsAbout(received.Request.Filter, before - TimeSpan.FromHours(1), after - TimeSpan.FromHours(1));
@@ -152,31 +152,31 @@ public sealed class TrafficPageTests(OpenTrafficDashboard fixture, ITestOutputHe
     {
         var (page, errors) = await OpenAsync("/traffic");
         await page.Locator("#clients tr[data-client]").First.WaitForAsync();
-        var requests = fixture.Ingestion!.Requests;
+        var requests = fixture.Ingestion!.Received<GetTrafficReportRequest>;
 
         foreach (var (range, length) in new[] { ("15m", TimeSpan.FromMinutes(15)), ("24h", TimeSpan.FromHours(24)), ("1h", TimeSpan.FromHours(1)) })
         {
-            var count = requests.Count;
+            var count = requests().Count;
             var before = DateTimeOffset.UtcNow;
             await page.Locator($"button[data-range='{range}']").ClickAsync();
             await page.WaitForFunctionAsync($"() => document.querySelector(\"button[data-range='{range}']\").getAttribute('aria-pressed') === 'true' && document.querySelector('main').dataset.loading === 'false'");
             var after = DateTimeOffset.UtcNow;
-            Assert.True(requests.Count > count, $"choosing {range} asked ingestion nothing");
-            AssertStartsAbout(requests.Last().Request.Filter, before - length, after - length);
+            Assert.True(requests().Count > count, $"choosing {range} asked ingestion nothing");
+            AssertStartsAbout(requests()[^1].Request.Filter, before - length, after - length);
             Assert.Contains("since=" + range, page.Url, StringComparison.Ordinal);
         }
 
         // Refresh asks again for the same range.
-        var asked = requests.Count;
+        var asked = requests().Count;
         await page.Locator("button[data-focus='refresh']").ClickAsync();
         await page.WaitForFunctionAsync("() => document.querySelector('main').dataset.loading === 'false'");
-        Assert.True(requests.Count > asked, "Refresh asked ingestion nothing");
+        Assert.True(requests().Count > asked, "Refresh asked ingestion nothing");
         Assert.Equal("true", await page.Locator("button[data-range='1h']").GetAttributeAsync("aria-pressed"));
 
         await page.Locator("#traffic-service").FillAsync("quiet-backend");
         await page.Locator("#traffic-service").PressAsync("Enter");
         await page.Locator("[data-traffic-empty]").WaitForAsync();
-        Assert.Equal("quiet-backend", requests.Last().Request.Filter.ServiceName);
+        Assert.Equal("quiet-backend", requests()[^1].Request.Filter.ServiceName);
         Assert.Contains("service=quiet-backend", page.Url, StringComparison.Ordinal);
         Assert.Equal(0, await page.Locator("#client").Locator("h2").CountAsync());
 
@@ -199,7 +199,7 @@ public sealed class TrafficPageTests(OpenTrafficDashboard fixture, ITestOutputHe
         Assert.Equal(fixture.Report, report);
         Assert.Equal(JsonValueKind.Null, document.RootElement.GetProperty("note").ValueKind);
         Assert.Equal("24h", document.RootElement.GetProperty("since").GetString());
-        Assert.Equal(SampleTraffic.Service, fixture.Ingestion!.Requests.Last().Request.Filter.ServiceName);
+        Assert.Equal(SampleTraffic.Service, fixture.Ingestion!.Received<GetTrafficReportRequest>()[^1].Request.Filter.ServiceName);
 
         foreach (var since in new[] { "2w", "0m", "h", "31d", "-5m" })
         {

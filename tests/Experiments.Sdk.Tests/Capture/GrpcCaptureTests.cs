@@ -2,6 +2,9 @@ using System.Text;
 using Experiments.Contracts.V1;
 using Experiments.Sdk.Capture;
 using Experiments.Sdk.Tests.Support;
+using Experiments.Testing;
+using Experiments.Testing.Captures;
+using Experiments.Testing.Ingestion;
 using Experiments.Testing.V1;
 using Google.Protobuf;
 using Grpc.Core;
@@ -25,13 +28,13 @@ public sealed class GrpcCaptureTests
     public async Task Every_call_kind_is_captured_whole_and_no_secret_reaches_any_captured_byte()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var (captures, ingestion, assignment) = (new FakeCaptures(), new FakeIngestion(), new FakeAssignment());
-        await using var ingestionServer = await FakeCaptures.StartAsync(captures, ingestion);
+        var (captures, ingestion, assignment) = (new CapturesDouble(), new IngestionDouble(), new FakeAssignment());
+        await using var ingestionServer = await GrpcTestServer.StartAsync([captures, ingestion]);
         await using var assignmentServer = await FakeAssignment.StartAsync(assignment);
         await using var app = await CaptureApp.StartAsync(options =>
         {
             options.AssignmentAddress = FakeAssignment.Address;
-            options.IngestionAddress = FakeIngestion.Address;
+            options.IngestionAddress = SdkApp.IngestionAddress;
             options.IngestionApiKey = "ingest-key";
             options.UserId = UnitIdSource.FromGrpcMetadata("x-user-id");
             options.ClientId = UnitIdSource.FromGrpcMetadata("x-client-id");
@@ -85,7 +88,7 @@ public sealed class GrpcCaptureTests
         string[] secrets = [Bearer, HeaderSecret, FieldSecret, BytesSecret];
         var encodings = secrets.SelectMany(s => new[] { s, Convert.ToBase64String(Encoding.UTF8.GetBytes(s)) }).ToArray();
         Assert.NotEmpty(captures.Requests);
-        foreach (var request in captures.Requests)
+        foreach (var request in captures.Requests.Select(r => r.ToByteArray()))
         {
             foreach (var secret in encodings)
             {
@@ -130,11 +133,11 @@ public sealed class GrpcCaptureTests
     public async Task Sampling_follows_the_rate_per_api_and_the_client_allow_list()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        var (captures, ingestion) = (new FakeCaptures(), new FakeIngestion());
-        await using var ingestionServer = await FakeCaptures.StartAsync(captures, ingestion);
+        var (captures, ingestion) = (new CapturesDouble(), new IngestionDouble());
+        await using var ingestionServer = await GrpcTestServer.StartAsync([captures, ingestion]);
         await using var app = await CaptureApp.StartAsync(options =>
         {
-            options.IngestionAddress = FakeIngestion.Address;
+            options.IngestionAddress = SdkApp.IngestionAddress;
             options.ClientId = UnitIdSource.FromGrpcMetadata("x-client-id");
             options.Capture.Enabled = true;
             options.Capture.SampleRate = 0.3;
@@ -186,11 +189,11 @@ public sealed class GrpcCaptureTests
     public async Task An_exchange_past_its_size_cap_is_cut_and_flagged_and_keeps_the_sizes_as_sent()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var (captures, ingestion) = (new FakeCaptures(), new FakeIngestion());
-        await using var ingestionServer = await FakeCaptures.StartAsync(captures, ingestion);
+        var (captures, ingestion) = (new CapturesDouble(), new IngestionDouble());
+        await using var ingestionServer = await GrpcTestServer.StartAsync([captures, ingestion]);
         await using var app = await CaptureApp.StartAsync(options =>
         {
-            options.IngestionAddress = FakeIngestion.Address;
+            options.IngestionAddress = SdkApp.IngestionAddress;
             options.Capture.Enabled = true;
             options.Capture.SampleRate = 1;
             options.Capture.MaxExchangeBytes = 1000;
@@ -233,12 +236,12 @@ public sealed class GrpcCaptureTests
     public async Task Past_the_storage_budget_exchanges_are_dropped_and_counted_and_calls_still_succeed()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var (captures, ingestion) = (new FakeCaptures(), new FakeIngestion());
+        var (captures, ingestion) = (new CapturesDouble(), new IngestionDouble());
         captures.Block();
-        await using var ingestionServer = await FakeCaptures.StartAsync(captures, ingestion);
+        await using var ingestionServer = await GrpcTestServer.StartAsync([captures, ingestion]);
         await using var app = await CaptureApp.StartAsync(options =>
         {
-            options.IngestionAddress = FakeIngestion.Address;
+            options.IngestionAddress = SdkApp.IngestionAddress;
             options.Capture.Enabled = true;
             options.Capture.SampleRate = 1;
             options.Capture.StorageBudgetBytes = 4000;
@@ -268,11 +271,11 @@ public sealed class GrpcCaptureTests
     public async Task Over_a_real_socket_a_captured_call_names_its_http2_authority_and_holds_no_bearer_token()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var (captures, ingestion) = (new FakeCaptures(), new FakeIngestion());
-        await using var ingestionServer = await FakeCaptures.StartAsync(captures, ingestion);
+        var (captures, ingestion) = (new CapturesDouble(), new IngestionDouble());
+        await using var ingestionServer = await GrpcTestServer.StartAsync([captures, ingestion]);
         await using var app = await CaptureApp.StartAsync(options =>
         {
-            options.IngestionAddress = FakeIngestion.Address;
+            options.IngestionAddress = SdkApp.IngestionAddress;
             options.Capture.Enabled = true;
             options.Capture.SampleRate = 1;
             options.Capture.FlushInterval = TimeSpan.FromMilliseconds(20);
@@ -283,7 +286,7 @@ public sealed class GrpcCaptureTests
             new Metadata { { "authorization", "Bearer " + Bearer }, { "x-user-id", "socket-user" } }, cancellationToken: timeout.Token);
         await captures.WaitForAsync(e => e.Count == 1, timeout.Token);
 
-        Assert.True(Assert.Single(captures.Requests).AsSpan().IndexOf(Encoding.UTF8.GetBytes(Bearer)) < 0);
+        Assert.True(Assert.Single(captures.Requests).ToByteArray().AsSpan().IndexOf(Encoding.UTF8.GetBytes(Bearer)) < 0);
         var exchange = Assert.Single(captures.Exchanges);
         Assert.Equal(("HTTP/2", new Uri(app.Channel.Target.StartsWith("http", StringComparison.Ordinal) ? app.Channel.Target : "http://" + app.Channel.Target).Authority, "socket-user"),
             (exchange.HttpVersion, exchange.Authority, exchange.UnitId));

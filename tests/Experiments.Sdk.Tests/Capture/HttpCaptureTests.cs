@@ -3,6 +3,10 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Experiments.Contracts.V1;
 using Experiments.Sdk.Tests.Support;
+using Experiments.Testing;
+using Experiments.Testing.Captures;
+using Experiments.Testing.Ingestion;
+using Google.Protobuf;
 
 namespace Experiments.Sdk.Tests.Capture;
 
@@ -17,11 +21,11 @@ public sealed class HttpCaptureTests
     public async Task A_json_request_is_captured_with_its_configured_fields_redacted_in_both_bodies()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var (captures, ingestion) = (new FakeCaptures(), new FakeIngestion());
-        await using var ingestionServer = await FakeCaptures.StartAsync(captures, ingestion);
+        var (captures, ingestion) = (new CapturesDouble(), new IngestionDouble());
+        await using var ingestionServer = await GrpcTestServer.StartAsync([captures, ingestion]);
         await using var app = await CaptureApp.StartAsync(options =>
         {
-            options.IngestionAddress = FakeIngestion.Address;
+            options.IngestionAddress = SdkApp.IngestionAddress;
             options.ClientId = UnitIdSource.FromHeader("x-client-id");
             options.Capture.Enabled = true;
             options.Capture.SampleRate = 1;
@@ -45,7 +49,7 @@ public sealed class HttpCaptureTests
         Assert.Equal("session-token-of-ann", (string?)answer["token"]);
         await captures.WaitForAsync(e => e.Count == 1, timeout.Token);
 
-        foreach (var bytes in captures.Requests)
+        foreach (var bytes in captures.Requests.Select(r => r.ToByteArray()))
         {
             foreach (var secret in new[] { Password, CardNumber, "cookie-never-to-be-captured", "bearer-never-to-be-captured", "session-token-of-ann" })
             {
@@ -76,11 +80,11 @@ public sealed class HttpCaptureTests
     public async Task A_json_body_past_the_cap_is_withheld_rather_than_recorded_unredacted()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var (captures, ingestion) = (new FakeCaptures(), new FakeIngestion());
-        await using var ingestionServer = await FakeCaptures.StartAsync(captures, ingestion);
+        var (captures, ingestion) = (new CapturesDouble(), new IngestionDouble());
+        await using var ingestionServer = await GrpcTestServer.StartAsync([captures, ingestion]);
         await using var app = await CaptureApp.StartAsync(options =>
         {
-            options.IngestionAddress = FakeIngestion.Address;
+            options.IngestionAddress = SdkApp.IngestionAddress;
             options.Capture.Enabled = true;
             options.Capture.SampleRate = 1;
             options.Capture.MaxExchangeBytes = 256;
@@ -99,18 +103,18 @@ public sealed class HttpCaptureTests
         Assert.Equal((true, 0, "", Encoding.UTF8.GetByteCount(body.ToJsonString())), (sent.Truncated, sent.Payload.Length, sent.Text, sent.SizeBytes));
         Assert.True(exchange.Truncated);
         Assert.Contains("request:$", exchange.Redactions);
-        Assert.True(Assert.Single(captures.Requests).AsSpan().IndexOf(Encoding.UTF8.GetBytes(Password)) < 0);
+        Assert.True(Assert.Single(captures.Requests).ToByteArray().AsSpan().IndexOf(Encoding.UTF8.GetBytes(Password)) < 0);
     }
 
     [Fact]
     public async Task A_streamed_response_still_streams_while_captured()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var (captures, ingestion) = (new FakeCaptures(), new FakeIngestion());
-        await using var ingestionServer = await FakeCaptures.StartAsync(captures, ingestion);
+        var (captures, ingestion) = (new CapturesDouble(), new IngestionDouble());
+        await using var ingestionServer = await GrpcTestServer.StartAsync([captures, ingestion]);
         await using var app = await CaptureApp.StartAsync(options =>
         {
-            options.IngestionAddress = FakeIngestion.Address;
+            options.IngestionAddress = SdkApp.IngestionAddress;
             options.Capture.Enabled = true;
             options.Capture.SampleRate = 1;
             options.Capture.FlushInterval = TimeSpan.FromMilliseconds(20);

@@ -2,6 +2,7 @@ using Experiments.Contracts.V1;
 using Experiments.Sdk.Evaluation;
 using Experiments.Sdk.Telemetry;
 using Experiments.Sdk.Tests.Support;
+using Experiments.Testing.Ingestion;
 using Experiments.Testing.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -20,8 +21,8 @@ public sealed class DependencyTelemetryTests
     public async Task Broker_calls_made_while_serving_a_unit_are_recorded_with_route_template_status_and_planted_latency()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var ingestion = new FakeIngestion();
-        await using var ingestionServer = await FakeIngestion.StartAsync(ingestion);
+        var ingestion = new IngestionDouble();
+        await using var ingestionServer = await ingestion.StartAsync();
         await using var app = await DependencyApp.StartAsync(Options, SdkApp.Servers(ingestion: ingestionServer));
 
         Assert.Equal(200, await PlaceAsync(app, "/place/41?delay=120", "user-1"));
@@ -50,8 +51,8 @@ public sealed class DependencyTelemetryTests
     public async Task An_unreachable_broker_is_recorded_as_an_error_and_the_failure_still_reaches_the_app()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var ingestion = new FakeIngestion();
-        await using var ingestionServer = await FakeIngestion.StartAsync(ingestion);
+        var ingestion = new IngestionDouble();
+        await using var ingestionServer = await ingestion.StartAsync();
         await using var app = await DependencyApp.StartAsync(Options, SdkApp.Servers(ingestion: ingestionServer), brokerAddress: "http://127.0.0.1:9");
 
         using var response = await app.SendAsync(HttpMethod.Post, "/place/7", "user-1");
@@ -66,8 +67,8 @@ public sealed class DependencyTelemetryTests
     public async Task Supplier_grpc_calls_are_recorded_per_method_and_its_stream_with_first_message_count_and_planted_staleness()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var ingestion = new FakeIngestion();
-        await using var ingestionServer = await FakeIngestion.StartAsync(ingestion);
+        var ingestion = new IngestionDouble();
+        await using var ingestionServer = await ingestion.StartAsync();
         await using var app = await DependencyApp.StartAsync(Options, SdkApp.Servers(ingestion: ingestionServer));
 
         Assert.Equal("ok", await GetAsync(app, "/echo", "user-1"));
@@ -103,8 +104,8 @@ public sealed class DependencyTelemetryTests
     public async Task The_apps_own_server_stream_records_its_duration_first_message_staleness_and_message_count()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var ingestion = new FakeIngestion();
-        await using var ingestionServer = await FakeIngestion.StartAsync(ingestion);
+        var ingestion = new IngestionDouble();
+        await using var ingestionServer = await ingestion.StartAsync();
         await using var app = await DependencyApp.StartAsync(Options, SdkApp.Servers(ingestion: ingestionServer));
         using var channel = GrpcChannel.ForAddress(app.GrpcAddress);
         var client = new EchoService.EchoServiceClient(channel);
@@ -133,8 +134,8 @@ public sealed class DependencyTelemetryTests
     public async Task Unusable_ids_are_dropped_with_a_counted_reason_and_never_fail_the_request()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var ingestion = new FakeIngestion();
-        await using var ingestionServer = await FakeIngestion.StartAsync(ingestion);
+        var ingestion = new IngestionDouble();
+        await using var ingestionServer = await ingestion.StartAsync();
         // The backend decodes request headers as UTF-8 (Kestrel's default refuses non-ASCII bytes outright), so bytes that are
         // not valid UTF-8 reach the SDK as U+FFFD; the caller sends raw bytes by encoding its header values as Latin-1.
         await using var app = await DependencyApp.StartAsync(options =>
@@ -177,7 +178,7 @@ public sealed class DependencyTelemetryTests
 
     private static void Options(ExperimentsOptions options)
     {
-        options.IngestionAddress = FakeIngestion.Address;
+        options.IngestionAddress = SdkApp.IngestionAddress;
         options.UserId = UnitIdSource.FromHeader("x-user-id");
         options.ClientId = UnitIdSource.FromHeader("x-client-id");
         options.FlushInterval = TimeSpan.FromMilliseconds(20);

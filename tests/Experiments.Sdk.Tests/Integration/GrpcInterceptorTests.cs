@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Experiments.Contracts.V1;
 using Experiments.Sdk.Tests.Support;
+using Experiments.Testing.Ingestion;
 using Experiments.Tests.Shared;
 
 namespace Experiments.Sdk.Tests.Integration;
@@ -33,13 +34,13 @@ public sealed class GrpcInterceptorTests
         experiment.Status = ExperimentStatus.Unspecified;
         experiment.Revision = 0;
         await assignment.CreateAndStartAsync("engine-v2", experiment);
-        var ingestion = new FakeIngestion();
-        await using var ingestionServer = await FakeIngestion.StartAsync(ingestion);
+        var ingestion = new IngestionDouble();
+        await using var ingestionServer = await ingestion.StartAsync();
         await using var app = await GrpcSdkApp.StartAsync(options =>
         {
             options.AssignmentAddress = assignment.Address;
             options.ApiKey = AssignmentHost.ReadKey;
-            options.IngestionAddress = FakeIngestion.Address;
+            options.IngestionAddress = SdkApp.IngestionAddress;
             options.UserId = UnitIdSource.FromGrpcMetadata("x-user-id");
             options.ClientId = UnitIdSource.FromGrpcMetadata("x-client-id");
             options.FlushInterval = TimeSpan.FromMilliseconds(20);

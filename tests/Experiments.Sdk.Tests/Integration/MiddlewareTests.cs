@@ -1,5 +1,6 @@
 using System.Net;
 using Experiments.Sdk.Tests.Support;
+using Experiments.Testing.Ingestion;
 
 namespace Experiments.Sdk.Tests.Integration;
 
@@ -10,11 +11,11 @@ public sealed class MiddlewareTests
     public async Task Middleware_records_api_name_status_error_and_latency_of_each_request()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var ingestion = new FakeIngestion();
-        await using var ingestionServer = await FakeIngestion.StartAsync(ingestion);
+        var ingestion = new IngestionDouble();
+        await using var ingestionServer = await ingestion.StartAsync();
         await using var app = await SdkApp.StartAsync(options =>
         {
-            options.IngestionAddress = FakeIngestion.Address;
+            options.IngestionAddress = SdkApp.IngestionAddress;
             options.FlushInterval = TimeSpan.FromMilliseconds(20);
         }, SdkApp.Servers(ingestion: ingestionServer), kestrel: true);
 

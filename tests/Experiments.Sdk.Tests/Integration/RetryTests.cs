@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Experiments.Sdk.Telemetry;
 using Experiments.Sdk.Tests.Support;
 using Experiments.Testing;
+using Experiments.Testing.Ingestion;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -31,9 +32,9 @@ public sealed class RetryTests
     [Fact]
     public async Task A_pushback_that_forbids_retrying_drops_the_batch_and_counts_it()
     {
-        var ingestion = new FakeIngestion();
+        var ingestion = new IngestionDouble();
         ingestion.FailNextCall(StatusCode.ResourceExhausted, new Metadata { { "grpc-retry-pushback-ms", "-1" } });
-        await using var server = await FakeIngestion.StartAsync(ingestion);
+        await using var server = await ingestion.StartAsync();
         await using var app = await StartAppAsync(server, new ConcurrentQueue<TimeSpan>(), maxRetryDelay: TimeSpan.FromMilliseconds(1));
         for (var i = 0; i < 10; i++)
         {
@@ -51,12 +52,12 @@ public sealed class RetryTests
         Assert.Equal(0, app.Status.BatchRetries);
     }
 
-    private static async Task<(FakeIngestion Ingestion, TimeSpan[] Delays, int Events)> RunAsync(StatusCode code, Metadata trailers)
+    private static async Task<(IngestionDouble Ingestion, TimeSpan[] Delays, int Events)> RunAsync(StatusCode code, Metadata trailers)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var ingestion = new FakeIngestion();
+        var ingestion = new IngestionDouble();
         ingestion.FailNextCall(code, trailers);
-        await using var server = await FakeIngestion.StartAsync(ingestion);
+        await using var server = await ingestion.StartAsync();
         var delays = new ConcurrentQueue<TimeSpan>();
         await using var app = await StartAppAsync(server, delays, TimeSpan.FromSeconds(10));
         for (var i = 0; i < 10; i++)
@@ -71,7 +72,7 @@ public sealed class RetryTests
     private static Task<SdkApp> StartAppAsync(GrpcTestServer server, ConcurrentQueue<TimeSpan> delays, TimeSpan maxRetryDelay) =>
         SdkApp.StartAsync(options =>
         {
-            options.IngestionAddress = FakeIngestion.Address;
+            options.IngestionAddress = SdkApp.IngestionAddress;
             // One batch for the ten requests, sent once they are all in.
             options.MaxBatchSize = 10;
             options.FlushInterval = TimeSpan.FromMinutes(10);

@@ -1,5 +1,6 @@
 using Experiments.Contracts.V1;
 using Experiments.Sdk.Tests.Support;
+using Experiments.Testing.Ingestion;
 
 namespace Experiments.Sdk.Tests.Integration;
 
@@ -10,13 +11,13 @@ public sealed class TelemetryEventsTests
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var assignment = new FakeAssignment();
-        var ingestion = new FakeIngestion();
+        var ingestion = new IngestionDouble();
         await using var assignmentServer = await FakeAssignment.StartAsync(assignment);
-        await using var ingestionServer = await FakeIngestion.StartAsync(ingestion);
+        await using var ingestionServer = await ingestion.StartAsync();
         await using var app = await SdkApp.StartAsync(options =>
         {
             options.AssignmentAddress = FakeAssignment.Address;
-            options.IngestionAddress = FakeIngestion.Address;
+            options.IngestionAddress = SdkApp.IngestionAddress;
             options.IngestionApiKey = "ingest-key";
             options.ClientId = UnitIdSource.FromHeader("x-client-id");
             options.FlushInterval = TimeSpan.FromMilliseconds(20);
@@ -67,14 +68,14 @@ public sealed class TelemetryEventsTests
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var assignment = new FakeAssignment();
-        var ingestion = new FakeIngestion();
+        var ingestion = new IngestionDouble();
         await using var assignmentServer = await FakeAssignment.StartAsync(assignment);
-        await using var ingestionServer = await FakeIngestion.StartAsync(ingestion);
+        await using var ingestionServer = await ingestion.StartAsync();
         var shift = TimeSpan.FromDays(-3);
         await using var app = await SdkApp.StartAsync(options =>
         {
             options.AssignmentAddress = FakeAssignment.Address;
-            options.IngestionAddress = FakeIngestion.Address;
+            options.IngestionAddress = SdkApp.IngestionAddress;
             options.FlushInterval = TimeSpan.FromMilliseconds(20);
         }, SdkApp.Servers(assignmentServer, ingestionServer), clock: new ShiftedClock(shift));
         assignment.Snapshot(1, SampleDefinitions.Running(rollout: 100, controlWeight: 50));

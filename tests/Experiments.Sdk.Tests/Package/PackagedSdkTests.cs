@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Experiments.Contracts.V1;
 using Experiments.Sdk.Tests.Support;
+using Experiments.Testing.Ingestion;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -69,8 +70,8 @@ public sealed class PackagedSdkTests(ITestOutputHelper output)
             Assert.Empty(PublicTypes.Shared(ours, theirs));
 
             // Run it against an ingestion double on a loopback port and call it as a client would.
-            var ingestion = new FakeIngestion();
-            await using var ingestionServer = await FakeIngestion.StartAsync(ingestion, loopback: true);
+            var ingestion = new IngestionDouble();
+            await using var ingestionServer = await ingestion.StartAsync(loopback: true);
             await using var backend = await FreshBackend.StartAsync(Path.Combine(built, "Fresh.Backend.dll"), new Dictionary<string, string>
             {
                 ["Experiments__IngestionAddress"] = ingestionServer.Address!,

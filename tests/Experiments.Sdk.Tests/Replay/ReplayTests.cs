@@ -3,6 +3,9 @@ using Experiments.Evaluation.Replay;
 using Experiments.Sdk.Replay;
 using Experiments.Sdk.Tests.Capture;
 using Experiments.Sdk.Tests.Support;
+using Experiments.Testing;
+using Experiments.Testing.Captures;
+using Experiments.Testing.Ingestion;
 using Experiments.Testing.V1;
 using Grpc.Core;
 
@@ -129,9 +132,9 @@ public sealed class ReplayTests
     {
         private readonly List<IAsyncDisposable> _owned = [];
 
-        public FakeIngestion Ingestion { get; } = new();
+        public IngestionDouble Ingestion { get; } = new();
 
-        public FakeCaptures Captures { get; } = new();
+        public CapturesDouble Captures { get; } = new();
 
         public CaptureApp App { get; private set; } = null!;
 
@@ -139,14 +142,14 @@ public sealed class ReplayTests
         {
             var backend = new Backend();
             var assignment = new FakeAssignment();
-            var ingestionServer = await FakeCaptures.StartAsync(backend.Captures, backend.Ingestion);
+            var ingestionServer = await GrpcTestServer.StartAsync([backend.Captures, backend.Ingestion]);
             backend._owned.Add(ingestionServer);
             var assignmentServer = await FakeAssignment.StartAsync(assignment);
             backend._owned.Add(assignmentServer);
             backend.App = await CaptureApp.StartAsync(options =>
             {
                 options.AssignmentAddress = FakeAssignment.Address;
-                options.IngestionAddress = FakeIngestion.Address;
+                options.IngestionAddress = SdkApp.IngestionAddress;
                 options.UserId = UnitIdSource.FromGrpcMetadata("x-user-id");
                 options.FlushInterval = TimeSpan.FromMilliseconds(20);
                 options.Capture.Enabled = true;

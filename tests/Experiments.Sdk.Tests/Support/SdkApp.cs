@@ -22,6 +22,9 @@ namespace Experiments.Sdk.Tests.Support;
 /// </summary>
 internal sealed class SdkApp : IAsyncDisposable
 {
+    /// <summary>The address the SDK under test is given for ingestion; <see cref="Servers"/> maps it to the ingestion test server.</summary>
+    public const string IngestionAddress = "http://ingestion.test";
+
     private readonly WebApplication _app;
 
     private SdkApp(WebApplication app, HttpClient client)
@@ -103,7 +106,7 @@ internal sealed class SdkApp : IAsyncDisposable
         }
         if (ingestion is not null)
         {
-            servers[FakeIngestion.Address] = () => ingestion.CreateChannel();
+            servers[IngestionAddress] = () => ingestion.CreateChannel();
         }
         return servers;
     }

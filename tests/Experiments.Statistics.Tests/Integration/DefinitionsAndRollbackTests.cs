@@ -1,6 +1,8 @@
 using Experiments.Contracts.V1;
 using Experiments.Statistics.Intake;
 using Experiments.Statistics.Tests.Support;
+using Experiments.Testing;
+using Experiments.Testing.Assignment;
 using Google.Protobuf.WellKnownTypes;
 
 namespace Experiments.Statistics.Tests.Integration;
@@ -35,14 +37,14 @@ public sealed class DefinitionsAndRollbackTests : IAsyncLifetime
         await using var host = Host();
         var shard = host.Get<StatisticsShard>();
 
-        _assignment.Store.Upsert(TestExperiments.Latency("exp-a"));
+        _assignment.Upsert(TestExperiments.Latency("exp-a"));
         await IntakeTests.WaitUntilAsync(() => shard.Experiments().Any(e => e.Id == "exp-a"));
         var draft = TestExperiments.Latency("exp-draft");
         draft.Status = ExperimentStatus.Draft;
-        _assignment.Store.Upsert(draft);
+        _assignment.Upsert(draft);
         var revised = TestExperiments.Latency("exp-a", revision: 2);
         revised.Variants[1].Weight = 60; // same arms and KPIs: state is kept
-        _assignment.Store.Upsert(revised);
+        _assignment.Upsert(revised);
         await IntakeTests.WaitUntilAsync(() => shard.Experiments().Any(e => e.Id == "exp-a" && e.Revision == 2));
 
         Assert.DoesNotContain(shard.Experiments(), e => e.Id == "exp-draft"); // drafts collect nothing
@@ -52,18 +54,18 @@ public sealed class DefinitionsAndRollbackTests : IAsyncLifetime
         Assert.Equal(2, verdict.ExperimentRevision);
         Assert.Equal(60.0 / 110, verdict.SampleRatioCheck.Arms[1].ExpectedShare, 12);
 
-        _assignment.Store.Remove("exp-a");
+        _assignment.Remove("exp-a");
         await IntakeTests.WaitUntilAsync(() => shard.Experiments().All(e => e.Id != "exp-a"));
         // Its last verdict stays readable.
         var last = await host.Client().GetVerdictAsync(new GetVerdictRequest { ExperimentId = "exp-a" });
         Assert.Equal(traffic.Exposed, last.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
-        Assert.All(_assignment.Store.Authorizations, a => Assert.Equal("Bearer statistics-to-assignment", a));
+        Assert.All(_assignment.Authorizations, a => Assert.Equal("Bearer statistics-to-assignment", a));
     }
 
     [Fact]
     public async Task Events_forwarded_before_the_first_definitions_snapshot_wait_for_it_instead_of_being_dropped()
     {
-        var port = AssignmentDouble.FreePort();
+        var port = GrpcTestServer.FreeLoopbackPort();
         await using var host = new StatisticsHost(_data.Path, new Dictionary<string, string>
         {
             ["Statistics:AssignmentAddress"] = "http://127.0.0.1:" + port, ["Statistics:PartitionCount"] = "1",
@@ -83,8 +85,8 @@ public sealed class DefinitionsAndRollbackTests : IAsyncLifetime
     [Fact]
     public async Task A_guardrail_breach_ramps_an_auto_rollback_experiment_to_zero_once_naming_the_guardrails_and_leaves_others_running()
     {
-        _assignment.Store.Upsert(TestExperiments.Latency("exp-auto", autoRollback: true));
-        _assignment.Store.Upsert(TestExperiments.Latency("exp-manual", autoRollback: false));
+        _assignment.Upsert(TestExperiments.Latency("exp-auto", autoRollback: true));
+        _assignment.Upsert(TestExperiments.Latency("exp-manual", autoRollback: false));
         await using var host = Host();
         using var watch = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         using var verdicts = host.Client().WatchVerdicts(new WatchVerdictsRequest
@@ -99,8 +101,8 @@ public sealed class DefinitionsAndRollbackTests : IAsyncLifetime
 
         await Forwarding.SendAllAsync(host.Intake(), Forwarding.Batches("log-a", 0, 1, Forwarding.Log(events)));
 
-        var ramped = await _assignment.Store.FirstRamp.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        var ramp = Assert.Single(_assignment.Store.Ramps);
+        var ramped = await _assignment.FirstRamp.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var ramp = Assert.Single(_assignment.Ramps);
         Assert.Equal("exp-auto", ramp.Id);
         Assert.Equal((double?)0, ramp.RolloutPercent);
         Assert.Equal(1, ramp.ExpectedRevision);
@@ -108,7 +110,7 @@ public sealed class DefinitionsAndRollbackTests : IAsyncLifetime
         Assert.StartsWith("automatic rollback by statistics: ramped to 0%, every unit now gets 'control', because ", ramp.Reason, StringComparison.Ordinal);
         Assert.Equal(ExperimentStatus.Running, ramped.Status);
         Assert.Equal(0, ramped.RolloutPercent);
-        Assert.Empty(_assignment.Store.Stops);
+        Assert.Empty(_assignment.Stops);
 
         // The verdict that triggered it says so, on the stream as well.
         Verdict triggering;
@@ -136,31 +138,31 @@ public sealed class DefinitionsAndRollbackTests : IAsyncLifetime
         var last = await host.Client().WaitForVerdictAsync("exp-auto", v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == auto.Exposed.Sum());
         Assert.Equal(VerdictDecision.RollBack, last.Decision);
         Assert.False(last.AutoRollbackTriggered);
-        Assert.Single(_assignment.Store.Ramps);
+        Assert.Single(_assignment.Ramps);
 
         var other = await host.Client().WaitForVerdictAsync("exp-manual", v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == manual.Exposed.Sum());
         Assert.Equal(VerdictDecision.RollBack, other.Decision);
         Assert.False(other.AutoRollbackTriggered);
-        Assert.Equal(100, _assignment.Store.Find("exp-manual")!.RolloutPercent);
-        Assert.All(_assignment.Store.Authorizations, a => Assert.Equal("Bearer statistics-to-assignment", a));
+        Assert.Equal(100, _assignment.Find("exp-manual")!.RolloutPercent);
+        Assert.All(_assignment.Authorizations, a => Assert.Equal("Bearer statistics-to-assignment", a));
     }
 
     [Fact]
     public async Task A_rollback_that_meets_a_concurrent_change_is_retried_once_on_the_fresh_revision()
     {
-        _assignment.Store.Upsert(TestExperiments.Latency("exp-auto", autoRollback: true));
-        _assignment.Store.ConcurrentChangesBeforeRamps = 1;
+        _assignment.Upsert(TestExperiments.Latency("exp-auto", autoRollback: true));
+        _assignment.ConcurrentChangesBeforeRamps = 1;
         await using var host = Host();
         var traffic = new Traffic(25, "exp-auto") { TreatmentLatencyFactor = 1.6, TreatmentErrorRate = 0.2 };
         await IntakeTests.WaitUntilAsync(() => host.Get<StatisticsShard>().Experiments().Count == 1);
 
         await Forwarding.SendAllAsync(host.Intake(), Forwarding.Batches("log-a", 0, 1, Forwarding.Log(traffic.Users(1500))));
 
-        var ramped = await _assignment.Store.FirstRamp.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal([1L, 2L], _assignment.Store.Ramps.Select(r => r.ExpectedRevision));
+        var ramped = await _assignment.FirstRamp.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal([1L, 2L], _assignment.Ramps.Select(r => r.ExpectedRevision));
         Assert.Equal(3, ramped.Revision);
         Assert.Equal(0, ramped.RolloutPercent);
-        Assert.Equal(0, _assignment.Store.Find("exp-auto")!.RolloutPercent);
+        Assert.Equal(0, _assignment.Find("exp-auto")!.RolloutPercent);
     }
 
     [Fact]
@@ -169,7 +171,7 @@ public sealed class DefinitionsAndRollbackTests : IAsyncLifetime
         // E.g. after a restart: the rollback happened before, the guardrail is still breached.
         var atZero = TestExperiments.Latency("exp-auto", autoRollback: true);
         atZero.RolloutPercent = 0;
-        _assignment.Store.Upsert(atZero);
+        _assignment.Upsert(atZero);
         await using var host = Host();
         var traffic = new Traffic(26, "exp-auto") { TreatmentLatencyFactor = 1.6, TreatmentErrorRate = 0.2 };
         await IntakeTests.WaitUntilAsync(() => host.Get<StatisticsShard>().Experiments().Count == 1);
@@ -179,6 +181,6 @@ public sealed class DefinitionsAndRollbackTests : IAsyncLifetime
         var verdict = await host.Client().WaitForVerdictAsync("exp-auto", v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == traffic.Exposed.Sum());
         Assert.Equal(VerdictDecision.RollBack, verdict.Decision);
         Assert.False(verdict.AutoRollbackTriggered);
-        Assert.Empty(_assignment.Store.Ramps);
+        Assert.Empty(_assignment.Ramps);
     }
 }

@@ -1,6 +1,7 @@
 using Experiments.Contracts.V1;
 using Experiments.Statistics.Intake;
 using Experiments.Statistics.Tests.Support;
+using Experiments.Testing.Assignment;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
@@ -19,7 +20,7 @@ public sealed class ForwardedEventValidationTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _assignment = await AssignmentDouble.StartAsync();
-        _assignment.Store.Upsert(TestExperiments.Latency());
+        _assignment.Upsert(TestExperiments.Latency());
     }
 
     public async Task DisposeAsync()

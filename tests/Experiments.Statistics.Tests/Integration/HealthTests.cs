@@ -1,5 +1,7 @@
 using Experiments.Statistics.Checkpoints;
 using Experiments.Statistics.Tests.Support;
+using Experiments.Testing;
+using Experiments.Testing.Assignment;
 using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -47,7 +49,7 @@ public sealed class HealthTests : IAsyncLifetime
     [Fact]
     public async Task A_lost_definitions_stream_degrades_the_service_but_keeps_it_serving_until_the_stream_is_back()
     {
-        var port = AssignmentDouble.FreePort();
+        var port = GrpcTestServer.FreeLoopbackPort();
         await using var host = new StatisticsHost(_data.Path, new Dictionary<string, string>
         {
             ["Statistics:AssignmentAddress"] = "http://127.0.0.1:" + port, ["Statistics:PartitionCount"] = "1",

@@ -1,6 +1,7 @@
 using Experiments.Clients;
 using Experiments.Contracts.V1;
 using Experiments.Statistics.Tests.Support;
+using Experiments.Testing.Assignment;
 using Experiments.Tests.Shared;
 using Grpc.Net.Client;
 

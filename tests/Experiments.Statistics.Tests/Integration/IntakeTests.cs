@@ -2,6 +2,7 @@ using Experiments.Contracts.V1;
 using Experiments.Statistics.Checkpoints;
 using Experiments.Statistics.Intake;
 using Experiments.Statistics.Tests.Support;
+using Experiments.Testing.Assignment;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -50,6 +51,37 @@ public sealed class IntakeTests : IAsyncLifetime
         await second.RequestStream.WriteAsync(Forwarding.Probe("log-a", 2, 4));
         Assert.True(await second.ResponseStream.MoveNext(CancellationToken.None));
         Assert.Equal(events[^1].Position, second.ResponseStream.Current.ConfirmedPosition);
+    }
+
+    [Fact]
+    public async Task Exposures_that_outrun_their_experiments_definition_wait_for_it_and_count()
+    {
+        // The experiment starts (its first exposures are reported at once) before the definitions watch delivers it.
+        await using var host = Host(new() { ["Statistics:DefinitionWait"] = "00:01:00" });
+        await host.Get<StatisticsShard>().DefinitionsReady.WaitAsync(TimeSpan.FromSeconds(30));
+        var traffic = new Traffic(3, "exp-late");
+        var events = Forwarding.Log(traffic.Users(40));
+
+        var sending = Forwarding.SendAllAsync(host.Intake(), Forwarding.Batches("log-a", 0, 4, events, 25));
+        await Task.Delay(500);
+        Assert.False(sending.IsCompleted, "the batches were confirmed before the experiment was defined");
+        _assignment.Upsert(TestExperiments.Latency("exp-late"));
+        await sending.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var verdict = await host.Client().WaitForVerdictAsync("exp-late", v => v.SampleRatioCheck.Arms.Sum(a => a.ObservedUnits) == traffic.Exposed.Sum());
+        Assert.Equal(traffic.Exposed, verdict.SampleRatioCheck.Arms.Select(a => a.ObservedUnits));
+        Assert.Equal(traffic.Requests, verdict.KpiResults.Single(k => k.KpiKey == "mean-latency").Arms.Select(a => a.Observations));
+    }
+
+    [Fact]
+    public async Task Exposures_of_an_experiment_never_defined_are_confirmed_once_the_wait_is_over()
+    {
+        await using var host = Host(new() { ["Statistics:DefinitionWait"] = "00:00:00.300" });
+        var events = Forwarding.Log(new Traffic(4, "exp-nobody").Users(10));
+
+        var confirmed = await Forwarding.SendAllAsync(host.Intake(), Forwarding.Batches("log-a", 0, 4, events, 25)).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(events[^1].Position, confirmed[0]);
     }
 
     [Fact]
@@ -152,7 +184,7 @@ public sealed class IntakeTests : IAsyncLifetime
     [Fact]
     public async Task Events_resent_at_or_below_the_applied_position_are_skipped_even_under_new_event_ids()
     {
-        _assignment.Store.Upsert(TestExperiments.Latency());
+        _assignment.Upsert(TestExperiments.Latency());
         await using var host = Host();
         var traffic = new Traffic(4, "exp-1");
         var events = Forwarding.Log(traffic.Users(400));
@@ -180,7 +212,7 @@ public sealed class IntakeTests : IAsyncLifetime
     [Fact]
     public async Task Duplicated_event_ids_across_logs_are_applied_once()
     {
-        _assignment.Store.Upsert(TestExperiments.Latency());
+        _assignment.Upsert(TestExperiments.Latency());
         await using var host = Host();
         var traffic = new Traffic(5, "exp-1");
         var events = Forwarding.Log(traffic.Users(200));

@@ -1,4 +1,5 @@
 using Experiments.Statistics.Tests.Support;
+using Experiments.Testing.Assignment;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -16,7 +17,7 @@ public sealed class PeerCredentialTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _assignment = await AssignmentDouble.StartAsync();
-        _assignment.Store.RequiredAuthorization = "Bearer the-right-key";
+        _assignment.RequiredAuthorization = "Bearer the-right-key";
     }
 
     public async Task DisposeAsync()

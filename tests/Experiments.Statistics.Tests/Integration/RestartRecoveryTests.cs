@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Experiments.Clients;
 using Experiments.Contracts.V1;
 using Experiments.Statistics.Tests.Support;
+using Experiments.Testing.Assignment;
 using Experiments.Tests.Shared;
 using Grpc.Net.Client;
 

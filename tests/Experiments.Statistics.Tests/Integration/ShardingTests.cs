@@ -1,6 +1,8 @@
 using Experiments.Clients;
 using Experiments.Contracts.V1;
 using Experiments.Statistics.Tests.Support;
+using Experiments.Testing;
+using Experiments.Testing.Assignment;
 using Experiments.Tests.Shared;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -98,7 +100,7 @@ public sealed class ShardingTests(ShardingTests.Shards shards) : IClassFixture<S
         using var missing = ShardsOf(partial).WatchMergedVerdicts(new WatchVerdictsRequest { ExperimentIds = { "exp-6" } }, ReadOptions(timeout.Token));
         var uncovered = await Assert.ThrowsAsync<RpcException>(() => missing.ResponseStream.MoveNext(timeout.Token));
 
-        var gone = "http://127.0.0.1:" + AssignmentDouble.FreePort();
+        var gone = "http://127.0.0.1:" + GrpcTestServer.FreeLoopbackPort();
         await using var unreachable = new StatisticsHost(Path.Combine(_data.Path, "unreachable"), Coordinates([.. shards.Addresses, gone]));
         using var down = ShardsOf(unreachable).WatchMergedVerdicts(new WatchVerdictsRequest { ExperimentIds = { "exp-6" } }, ReadOptions(timeout.Token));
         var unavailable = await Assert.ThrowsAsync<RpcException>(() => down.ResponseStream.MoveNext(timeout.Token));

@@ -1,6 +1,7 @@
 using Experiments.Clients;
 using Experiments.Contracts.V1;
 using Experiments.Statistics.Tests.Support;
+using Experiments.Testing.Assignment;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -44,7 +45,7 @@ public sealed class VerdictRepresentationTests : IAsyncLifetime
         // second, so the estimate is ~1e13 s, well past what a Duration holds.
         var experiment = TestExperiments.Latency();
         experiment.MinimumDetectableEffect = 1e-6;
-        _assignment.Store.Upsert(experiment);
+        _assignment.Upsert(experiment);
         var traffic = new Traffic(21, "exp-1");
         await Forwarding.SendAllAsync(_host.Intake(), Forwarding.Batches("log-a", 0, 1, Forwarding.Log(traffic.Users(40))));
 

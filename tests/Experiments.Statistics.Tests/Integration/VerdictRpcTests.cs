@@ -1,5 +1,6 @@
 using Experiments.Contracts.V1;
 using Experiments.Statistics.Tests.Support;
+using Experiments.Testing.Assignment;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
@@ -15,7 +16,7 @@ public sealed class VerdictRpcTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _assignment = await AssignmentDouble.StartAsync();
-        _assignment.Store.Upsert(TestExperiments.Latency());
+        _assignment.Upsert(TestExperiments.Latency());
         _host = new StatisticsHost(_data.Path, new Dictionary<string, string>
         {
             ["Statistics:AssignmentAddress"] = _assignment.Address, ["Statistics:PartitionCount"] = "1",

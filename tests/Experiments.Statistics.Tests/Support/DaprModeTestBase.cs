@@ -1,6 +1,7 @@
 using Experiments.Contracts.V1;
 using Experiments.Statistics.Intake;
 using Experiments.Tests.Shared;
+using Experiments.Testing.Assignment;
 using Experiments.Testing.Dapr;
 
 namespace Experiments.Statistics.Tests.Support;
