@@ -4,7 +4,7 @@ using System.Net;
 using System.Text.Json;
 using Dapr.Client;
 using Experiments.Contracts.V1;
-using Experiments.Statistics.Tests.Support;
+using Experiments.Testing.Assignment;
 using Experiments.Tests.Shared;
 using Experiments.Testing.Dapr;
 using Google.Protobuf;

@@ -3,7 +3,7 @@ using System.Globalization;
 using Experiments.Contracts.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Experiments.Statistics.Tests.Support;
+using Experiments.Testing.Assignment;
 using Experiments.Tests.Shared;
 using Google.Protobuf.WellKnownTypes;
 
