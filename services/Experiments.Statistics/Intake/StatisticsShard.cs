@@ -358,31 +358,7 @@ internal sealed class StatisticsShard(IOptions<StatisticsOptions> options, IChec
     public DeliveryOutcome TryApplyDelivered(string messageId, ForwardRequest message, bool waitForExposure = true)
     {
         RefuseInvalid(message);
-        var touched = new HashSet<string>(StringComparer.Ordinal);
-        lock (_lock)
-        {
-            var events = message.Events.Select(logged => logged.Event is { } e ? EventMapping.ToTelemetry(e) : null).ToList();
-            // Checked before the message id is recorded: a message answered RETRY must be applied when it comes back.
-            if (waitForExposure && (AwaitedDefinitions(message.Events).Count > 0
-                || events.Any(t => t is { } telemetry && telemetry.Kind != TelemetryKind.Exposure && !_aggregator.KnowsUnit(telemetry))))
-            {
-                return DeliveryOutcome.UnitNotExposed;
-            }
-            if (!_aggregator.EventIds.TryAdd(StableHash.Of("message:" + messageId)))
-            {
-                return DeliveryOutcome.AlreadyApplied;
-            }
-            _changes++;
-            foreach (var telemetry in events)
-            {
-                if (telemetry is { } t && _aggregator.Apply(t))
-                {
-                    Touch(t, touched);
-                }
-            }
-        }
-        Notify(touched);
-        return DeliveryOutcome.Applied;
+        return TryApplyDelivered([(messageId, message)], waitForExposure)[0];
     }
 
     /// <summary>
